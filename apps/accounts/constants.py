@@ -1,0 +1,1 @@
+INVITATION_SALT = "goalsite.accounts.invitation"

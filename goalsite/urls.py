@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("apps.core.urls")),
+    path("", include("apps.accounts.urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+handler404 = "apps.core.views.not_found"
