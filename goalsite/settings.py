@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "axes",
     "apps.core",
     "apps.accounts",
+    "apps.goals",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("", include("apps.accounts.urls")),
+    path("", include("apps.goals.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

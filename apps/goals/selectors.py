@@ -1,0 +1,276 @@
+"""Reads for an actor. Every query starts from the actor's organization and visibility."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from apps.accounts.models import Membership
+
+from . import progress as arithmetic
+from .models import (
+    CoachingSession,
+    Cycle,
+    FeedbackRequest,
+    Goal,
+    GoalAlignment,
+    GoalEvent,
+    GoalSettings,
+    GoalStatus,
+    GoalTemplate,
+    KeyResult,
+    Milestone,
+)
+
+
+def _get_or_404(qs, **lookup):
+    try:
+        return qs.get(**lookup)
+    except (qs.model.DoesNotExist, ValueError):
+        raise Http404("Not found.") from None
+
+
+# --- cycles --------------------------------------------------------------------------
+
+
+def cycle_list(*, actor: Membership):
+    return Cycle.objects.for_org(actor.organization_id).order_by("starts_on")
+
+
+def cycle_current(*, actor: Membership, today: date | None = None) -> Cycle | None:
+    today = today or timezone.localdate()
+    cycles = Cycle.objects.for_org(actor.organization_id)
+    return cycles.containing(today).order_by("-starts_on").first() or cycles.filter(starts_on__gt=today).first()
+
+
+def cycle_get(*, actor: Membership, public_id) -> Cycle:
+    return _get_or_404(Cycle.objects.for_org(actor.organization_id), public_id=public_id)
+
+
+def cycle_next(*, cycle: Cycle) -> Cycle | None:
+    return (
+        Cycle.objects.for_org(cycle.organization_id).filter(starts_on__gt=cycle.starts_on).order_by("starts_on").first()
+    )
+
+
+def goal_settings(*, actor: Membership) -> GoalSettings:
+    settings_row, _ = GoalSettings.objects.get_or_create(organization_id=actor.organization_id)
+    return settings_row
+
+
+# --- status --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoalHealth:
+    """What a person sees as a goal's status, and why."""
+
+    code: str  # on_track / at_risk / off_track / achieved / missed / dropped / draft / not_started
+    label: str
+    symbol: str
+    expected: float | None
+    why: str
+
+
+SYMBOLS = {
+    "on_track": "●",
+    "at_risk": "▲",
+    "off_track": "■",
+    "achieved": "✓",
+    "missed": "✗",
+    "dropped": "–",
+    "draft": "○",
+    "not_started": "○",
+}
+LABELS = {
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+    "achieved": "Achieved",
+    "missed": "Missed",
+    "dropped": "Dropped",
+    "draft": "Draft",
+    "not_started": "Not started",
+}
+
+
+def goal_health(goal: Goal, settings_row: GoalSettings, today: date | None = None) -> GoalHealth:
+    """Status from actual vs expected progress, overridden by the owner's confidence."""
+    today = today or timezone.localdate()
+    expected = arithmetic.expected_progress(goal.start_date, goal.due_date, today)
+    if goal.status in (GoalStatus.ACHIEVED, GoalStatus.MISSED, GoalStatus.DROPPED, GoalStatus.DRAFT):
+        code = goal.status
+        why = {
+            "achieved": "Closed as achieved.",
+            "missed": "Closed as missed: see the reflection.",
+            "dropped": "Dropped.",
+            "draft": "Draft: not active yet.",
+        }[code]
+        return GoalHealth(code, LABELS[code], SYMBOLS[code], expected, why)
+    actual_pct = round(goal.progress * 100)
+    if expected is None:
+        computed = arithmetic.ON_TRACK
+        why = f"{actual_pct} % done; no due date, so no expected pace."
+    else:
+        computed = arithmetic.health(
+            goal.progress, expected, at_risk_gap=settings_row.at_risk_gap, off_track_gap=settings_row.off_track_gap
+        )
+        gap = round((expected - goal.progress) * 100)
+        if gap > 0:
+            why = f"{actual_pct} % done, {round(expected * 100)} % expected by today: {gap} points behind"
+        else:
+            why = f"{actual_pct} % done, {round(expected * 100)} % expected by today: on or ahead of pace"
+        why += f" (at risk past {settings_row.at_risk_gap}, off track past {settings_row.off_track_gap})."
+    if goal.progress == 0 and (expected is None or expected < 0.1):
+        computed, why = "not_started", "No progress recorded yet."
+    code = computed
+    if goal.confidence:
+        code = goal.confidence
+        if goal.confidence != computed:
+            why = (
+                f"Owner's confidence: {LABELS[goal.confidence].lower()}"
+                + (f" — “{goal.confidence_note}”" if goal.confidence_note else "")
+                + f". Pace alone says {LABELS[computed].lower()}: "
+                + why
+            )
+    return GoalHealth(code, LABELS[code], SYMBOLS[code], expected, why)
+
+
+# --- goals ---------------------------------------------------------------------------
+
+
+def visible_goals(*, actor: Membership):
+    return Goal.objects.visible_to(actor)
+
+
+def goal_get(*, actor: Membership, public_id) -> Goal:
+    """A goal the actor may see; anything else is a 404, exactly like a missing one."""
+    qs = visible_goals(actor=actor).select_related(
+        "cycle", "owner_member__user", "owner_member__line_manager", "owner_team", "carried_from"
+    )
+    return _get_or_404(qs, public_id=public_id)
+
+
+def goal_detail(*, actor: Membership, public_id) -> Goal:
+    goal = goal_get(actor=actor, public_id=public_id)
+    # Prefetch what the detail page shows, once.
+    return (
+        Goal.objects.filter(pk=goal.pk)
+        .select_related("cycle", "owner_member__user", "owner_member__line_manager", "owner_team", "carried_from")
+        .prefetch_related(
+            "key_results",
+            "milestones",
+            Prefetch("coaching_sessions", queryset=CoachingSession.objects.select_related("author__user")),
+            "coaches__member__user",
+        )
+        .get()
+    )
+
+
+def goal_events(*, goal: Goal, limit: int = 50):
+    return GoalEvent.objects.filter(goal=goal, organization_id=goal.organization_id).select_related("actor__user")[
+        :limit
+    ]
+
+
+def goal_parents(*, actor: Membership, goal: Goal):
+    """Parents the actor may see (alignment never reveals a goal the actor cannot see)."""
+    visible = visible_goals(actor=actor).values("id")
+    return (
+        GoalAlignment.objects.filter(child=goal, parent_id__in=visible)
+        .select_related("parent__owner_member__user", "parent__owner_team")
+        .order_by("parent__title")
+    )
+
+
+def goal_children(*, actor: Membership, goal: Goal):
+    visible = visible_goals(actor=actor).values("id")
+    return (
+        GoalAlignment.objects.filter(parent=goal, child_id__in=visible)
+        .select_related("child__owner_member__user", "child__owner_team")
+        .order_by("child__title")
+    )
+
+
+def my_goals(*, actor: Membership, cycle: Cycle | None, include_open_ended: bool = True):
+    """The actor's own goals (and their teams' goals they manage) in a cycle, with KRs and parents."""
+    scope = Q(owner_member=actor)
+    if cycle is not None:
+        cycle_q = Q(cycle=cycle) | Q(cycle__isnull=True) if include_open_ended else Q(cycle=cycle)
+    else:
+        cycle_q = Q(cycle__isnull=True)
+    visible_parent_ids = visible_goals(actor=actor).values("id")
+    return (
+        Goal.objects.filter(organization_id=actor.organization_id)
+        .filter(scope)
+        .filter(cycle_q)
+        .select_related("cycle", "owner_member__user", "owner_team")
+        .prefetch_related(
+            Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "id")),
+            Prefetch("milestones", queryset=Milestone.objects.order_by("position", "id")),
+            Prefetch(
+                "parent_links",
+                queryset=GoalAlignment.objects.filter(parent_id__in=visible_parent_ids).select_related(
+                    "parent__owner_team", "parent__owner_member__user"
+                ),
+            ),
+        )
+        .order_by("status", "-created_at")
+    )
+
+
+def key_result_get(*, actor: Membership, public_id) -> KeyResult:
+    visible = visible_goals(actor=actor).values("id")
+    return _get_or_404(
+        KeyResult.objects.filter(organization_id=actor.organization_id, goal_id__in=visible).select_related(
+            "goal__owner_member", "goal__cycle"
+        ),
+        public_id=public_id,
+    )
+
+
+def milestone_get(*, actor: Membership, public_id) -> Milestone:
+    visible = visible_goals(actor=actor).values("id")
+    return _get_or_404(
+        Milestone.objects.filter(organization_id=actor.organization_id, goal_id__in=visible).select_related(
+            "goal__owner_member"
+        ),
+        public_id=public_id,
+    )
+
+
+def coaching_session_get(*, actor: Membership, public_id) -> CoachingSession:
+    visible = visible_goals(actor=actor).values("id")
+    return _get_or_404(
+        CoachingSession.objects.filter(organization_id=actor.organization_id, goal_id__in=visible).select_related(
+            "goal__owner_member"
+        ),
+        public_id=public_id,
+    )
+
+
+def feedback_inbox(*, actor: Membership):
+    return (
+        FeedbackRequest.objects.filter(organization_id=actor.organization_id)
+        .filter(Q(recipient=actor) | Q(requester=actor))
+        .select_related("goal", "requester__user", "recipient__user")
+        .order_by("answered_at", "-created_at")
+    )
+
+
+def feedback_get(*, actor: Membership, public_id) -> FeedbackRequest:
+    """Only the requester and the recipient can open a feedback request."""
+    qs = FeedbackRequest.objects.filter(organization_id=actor.organization_id).filter(
+        Q(recipient=actor) | Q(requester=actor)
+    )
+    return _get_or_404(qs.select_related("goal", "requester__user", "recipient__user"), public_id=public_id)
+
+
+def org_templates(*, actor: Membership):
+    return GoalTemplate.objects.filter(organization_id=actor.organization_id).order_by("role", "title")
+
+
+def org_template_get(*, actor: Membership, public_id) -> GoalTemplate:
+    return _get_or_404(GoalTemplate.objects.filter(organization_id=actor.organization_id), public_id=public_id)
