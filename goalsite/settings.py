@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.goals",
+    "apps.checkins",
 ]
 
 MIDDLEWARE = [

@@ -332,6 +332,7 @@ class EventKind(models.TextChoices):
     COACHING = "coaching", "recorded a coaching session"
     ALIGNED = "aligned", "changed alignment"
     CONFIDENCE = "confidence", "set confidence"
+    CHECKIN = "checkin", "checked in"
 
 
 class GoalEvent(TenantModel):

@@ -108,6 +108,11 @@ def _record(
     )
 
 
+def goal_event_record(*, goal: Goal, actor: Membership | None, kind: str, **details) -> GoalEvent:
+    """Record a history line for a goal (for apps above goals, e.g. check-ins)."""
+    return _record(goal, actor, kind, **details)
+
+
 # --- progress ------------------------------------------------------------------------
 
 
