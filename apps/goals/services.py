@@ -122,16 +122,22 @@ def goal_recompute_progress(goal: Goal, *, _seen: frozenset[int] = frozenset()) 
     Maintained on write so pages only read stored numbers.
     """
     settings_row = goal_settings_for_id(goal.organization_id)
-    parts: list[tuple[float, Decimal]] = []
-    if goal.framework == Framework.PLAN and not goal.key_results.exists():
-        parts = [(1.0 if m.completed_at else 0.0, m.weight) for m in goal.milestones.all()]
-    elif settings_row.rollup_mode in (GoalSettings.RollupMode.KEY_RESULTS, GoalSettings.RollupMode.BOTH):
-        parts = [(kr.progress, kr.weight) for kr in goal.key_results.all()]
-    if settings_row.rollup_mode in (GoalSettings.RollupMode.CHILDREN, GoalSettings.RollupMode.BOTH):
-        parts += [
+    mode = settings_row.rollup_mode
+    child_parts: list[tuple[float, Decimal]] = []
+    if mode in (GoalSettings.RollupMode.CHILDREN, GoalSettings.RollupMode.BOTH):
+        child_parts = [
             (link.child.progress, link.weight)
             for link in goal.child_links.select_related("child").exclude(child__status=GoalStatus.DROPPED)
         ]
+    parts: list[tuple[float, Decimal]] = []
+    # "Aligned goals only" applies to goals that have aligned goals; a leaf goal is
+    # still measured by its own key results or steps (else every leaf stays at 0).
+    if mode != GoalSettings.RollupMode.CHILDREN or not child_parts:
+        if goal.framework == Framework.PLAN and not goal.key_results.exists():
+            parts = [(1.0 if m.completed_at else 0.0, m.weight) for m in goal.milestones.all()]
+        else:
+            parts = [(kr.progress, kr.weight) for kr in goal.key_results.all()]
+    parts += child_parts
     value = arithmetic.weighted_mean(parts) if parts else (1.0 if goal.status == GoalStatus.ACHIEVED else 0.0)
     if abs(value - goal.progress) > 1e-9:
         Goal.objects.filter(pk=goal.pk).update(progress=value)
@@ -337,6 +343,7 @@ def goal_close(
     goal.reflection_differently = reflection_differently.strip()
     goal.save()
     _record(goal, actor, EventKind.CLOSED, field="status", old=old, new=status, reason=f"score {score}")
+    goal_recompute_progress(goal)  # parents stop counting a dropped goal
     return goal
 
 
@@ -354,6 +361,7 @@ def goal_reopen(*, actor: Membership, goal: Goal, reason: str) -> Goal:
     goal.score = None
     goal.save()
     _record(goal, actor, EventKind.STATUS, field="status", old=old, new=GoalStatus.ACTIVE, reason=reason)
+    goal_recompute_progress(goal)  # a reopened dropped goal counts for its parents again
     return goal
 
 

@@ -1,0 +1,100 @@
+"""Fixtures for the goals tests.
+
+Several engineers add fixtures here: append a new section, never rewrite one.
+"""
+
+# --- goals world (services, selectors, SMART, roll-up) -------------------------------
+# Built directly with the models (not tests/factories.py) so these tests do not
+# depend on the factories' shape. Names are prefixed ``gw`` to stay out of the way.
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from apps.accounts.models import Membership, Organization, Role, Team, TeamKind, TeamMembership, TeamRole, User
+from apps.goals import services
+from apps.goals.models import Cycle
+
+
+@dataclass
+class GoalsWorld:
+    org_a: Organization
+    admin: Membership  # org A admin, in no team
+    manager: Membership  # manages ``rockets``; line manager of member and teammate
+    member: Membership  # in ``rockets``
+    teammate: Membership  # in ``rockets``
+    peer: Membership  # in ``anvils``; line manager is peer_manager
+    peer_manager: Membership  # manages ``anvils``
+    company: Team
+    rockets: Team
+    anvils: Team
+    cycle: Cycle  # the current quarter
+    next_cycle: Cycle
+    org_b: Organization
+    outsider: Membership  # org B admin
+    outsider_member: Membership
+    team_b: Team
+    cycle_b: Cycle
+
+
+def gw_person(organization: Organization, key: str, role: str = Role.MEMBER, line_manager=None) -> Membership:
+    user = User.objects.create_user(email=f"{key}@{organization.slug}.example", password=None, full_name=key.title())
+    return Membership.objects.create(organization=organization, user=user, role=role, line_manager=line_manager)
+
+
+def gw_join(team: Team, membership: Membership, role: str = TeamRole.MEMBER) -> TeamMembership:
+    return TeamMembership.objects.create(organization=team.organization, team=team, membership=membership, role=role)
+
+
+def build_goals_world(today: date | None = None) -> GoalsWorld:
+    today = today or timezone.localdate()
+    org_a = Organization.objects.create(name="Gw Acme", slug="gw-acme")
+    admin = gw_person(org_a, "admin", Role.ADMIN)
+    manager = gw_person(org_a, "manager", Role.MANAGER, line_manager=admin)
+    member = gw_person(org_a, "member", line_manager=manager)
+    teammate = gw_person(org_a, "teammate", line_manager=manager)
+    peer_manager = gw_person(org_a, "peermanager", Role.MANAGER, line_manager=admin)
+    peer = gw_person(org_a, "peer", line_manager=peer_manager)
+    company = Team.objects.create(organization=org_a, name="Acme", kind=TeamKind.COMPANY)
+    rockets = Team.objects.create(organization=org_a, name="Rockets", parent=company)
+    anvils = Team.objects.create(organization=org_a, name="Anvils", parent=company)
+    gw_join(rockets, manager, TeamRole.MANAGER)
+    gw_join(rockets, member)
+    gw_join(rockets, teammate)
+    gw_join(anvils, peer_manager, TeamRole.MANAGER)
+    gw_join(anvils, peer)
+    cycle, next_cycle = services.cycle_ensure_quarters(organization=org_a, today=today)
+
+    org_b = Organization.objects.create(name="Gw Bluebird", slug="gw-bluebird")
+    outsider = gw_person(org_b, "outsider", Role.ADMIN)
+    outsider_member = gw_person(org_b, "outsidermember", line_manager=outsider)
+    team_b = Team.objects.create(organization=org_b, name="Feathers")
+    gw_join(team_b, outsider, TeamRole.MANAGER)
+    gw_join(team_b, outsider_member)
+    (cycle_b, _) = services.cycle_ensure_quarters(organization=org_b, today=today)
+    return GoalsWorld(
+        org_a=org_a,
+        admin=admin,
+        manager=manager,
+        member=member,
+        teammate=teammate,
+        peer=peer,
+        peer_manager=peer_manager,
+        company=company,
+        rockets=rockets,
+        anvils=anvils,
+        cycle=cycle,
+        next_cycle=next_cycle,
+        org_b=org_b,
+        outsider=outsider,
+        outsider_member=outsider_member,
+        team_b=team_b,
+        cycle_b=cycle_b,
+    )
+
+
+@pytest.fixture
+def gw(db) -> GoalsWorld:
+    return build_goals_world()
