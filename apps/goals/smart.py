@@ -104,10 +104,12 @@ def _has_number(text: str) -> bool:
 def _vague_phrase(title: str) -> str | None:
     lowered = f" {title.lower()} "
     for phrase in VAGUE_PHRASES:
-        index = lowered.find(phrase if phrase.endswith(" ") else f" {phrase}")
+        # A phrase starts a word ("some " must not match "awesome ").
+        needle = f" {phrase}"
+        index = lowered.find(needle)
         if index == -1:
             continue
-        after = lowered[index + len(phrase) + 1 :].strip()
+        after = lowered[index + len(needle) :].strip()
         # A vague verb is fine when followed by a number ("improve NPS by 10 points").
         if _has_number(after):
             continue
@@ -217,7 +219,8 @@ def check_relevant(facts: GoalFacts) -> LetterCheck:
     if facts.is_career_goal:
         return LetterCheck("R", "Relevant", True, "It is one of the owner's top three career goals.")
     lowered = facts.description.lower()
-    if any(marker in lowered for marker in WHY_MARKERS):
+    # Whole words only: "also invite" is not "so i…".
+    if any(re.search(rf"(?<!\w){re.escape(marker)}", lowered) for marker in WHY_MARKERS):
         return LetterCheck("R", "Relevant", True, "The description says why it matters.")
     return LetterCheck(
         "R",
