@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
@@ -28,7 +29,7 @@ from .models import (
 def _get_or_404(qs, **lookup):
     try:
         return qs.get(**lookup)
-    except (qs.model.DoesNotExist, ValueError):
+    except (qs.model.DoesNotExist, ValueError, ValidationError):  # a malformed id is as missing as an unknown one
         raise Http404("Not found.") from None
 
 
