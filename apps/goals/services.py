@@ -381,6 +381,8 @@ def goal_set_confidence(*, actor: Membership, goal: Goal, confidence: str, note:
 def goal_carry_over(*, actor: Membership, goal: Goal, cycle: Cycle) -> Goal:
     """Copy a goal into another cycle: KRs with their values, open milestones, alignment; link back."""
     check_can_edit_goal(actor, goal)
+    # The stored status decides (not the caller's copy), and the lock makes a second carry wait and be refused.
+    goal = Goal.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=goal.pk)
     if cycle.organization_id != goal.organization_id:
         raise ValidationError({"cycle": "Choose a cycle of your organization."})
     if cycle.pk == goal.cycle_id:
@@ -501,6 +503,7 @@ def kr_create(
     weight=1,
 ) -> KeyResult:
     check_can_edit_goal(actor, goal)
+    goal = Goal.objects.select_for_update().get(pk=goal.pk)  # the stored status, and one position at a time
     if goal.is_closed:
         raise ValidationError("A closed goal cannot get new key results.")
     start = _decimal(start_value, "start_value")
