@@ -275,3 +275,117 @@ def org_templates(*, actor: Membership):
 
 def org_template_get(*, actor: Membership, public_id) -> GoalTemplate:
     return _get_or_404(GoalTemplate.objects.filter(organization_id=actor.organization_id), public_id=public_id)
+
+
+# --- library, career, coaching -------------------------------------------------------
+
+from django.db.models import F  # noqa: E402
+
+from .models import CareerGoal, CareerProfile, GoalCoach  # noqa: E402
+
+
+def member_choices(*, actor: Membership, exclude_ids=()):
+    """Active people of the actor's organization, for pickers (coach, feedback recipient)."""
+    qs = Membership.objects.for_org(actor.organization_id).active().select_related("user").order_by("user__full_name")
+    return qs.exclude(pk__in=list(exclude_ids)) if exclude_ids else qs
+
+
+def own_goal_choices(*, actor: Membership):
+    """The actor's own goals that are not dropped, for linking a career goal."""
+    return (
+        Goal.objects.for_org(actor.organization_id)
+        .filter(owner_member=actor)
+        .exclude(status=GoalStatus.DROPPED)
+        .select_related("cycle")
+        .order_by("-created_at")
+    )
+
+
+def active_goal_count(*, actor: Membership) -> int:
+    return Goal.objects.for_org(actor.organization_id).filter(owner_member=actor, status=GoalStatus.ACTIVE).count()
+
+
+def goal_for_coaching(*, actor: Membership, public_id) -> Goal:
+    """A goal the actor may see, or one they were invited to coach on; anything else is a 404."""
+    visible = visible_goals(actor=actor).values("id")
+    coached = GoalCoach.objects.filter(organization_id=actor.organization_id, member=actor).values("goal_id")
+    qs = (
+        Goal.objects.for_org(actor.organization_id)
+        .filter(Q(id__in=visible) | Q(id__in=coached))
+        .select_related("cycle", "owner_member__user", "owner_member__line_manager", "owner_team")
+    )
+    return _get_or_404(qs, public_id=public_id)
+
+
+def goal_coaching(*, actor: Membership, public_id) -> Goal:
+    """A goal with what its Coaching section shows, prefetched once."""
+    goal = goal_for_coaching(actor=actor, public_id=public_id)
+    return (
+        Goal.objects.filter(pk=goal.pk)
+        .select_related("cycle", "owner_member__user", "owner_member__line_manager", "owner_team")
+        .prefetch_related(
+            Prefetch("coaching_sessions", queryset=CoachingSession.objects.select_related("author__user")),
+            Prefetch("coaches", queryset=GoalCoach.objects.select_related("member__user").order_by("created_at")),
+        )
+        .get()
+    )
+
+
+def goal_coaches(*, goal: Goal):
+    return GoalCoach.objects.filter(goal=goal, organization_id=goal.organization_id).select_related("member__user")
+
+
+def career_profile(*, member: Membership) -> CareerProfile | None:
+    """A person's career profile with their top goals and the goals they link to (or None)."""
+    return (
+        CareerProfile.objects.filter(organization_id=member.organization_id, member=member)
+        .prefetch_related(
+            Prefetch("top_goals", queryset=CareerGoal.objects.select_related("goal__cycle").order_by("rank"))
+        )
+        .first()
+    )
+
+
+def career_member_get(*, actor: Membership, public_id) -> Membership:
+    """A person whose career profile the actor may read: themselves, their line reports, or anyone for admins.
+
+    Everyone else (and every other organization) gets a 404, as if the person did not exist.
+    """
+    member = _get_or_404(
+        Membership.objects.for_org(actor.organization_id).select_related("user", "line_manager__user"),
+        public_id=public_id,
+    )
+    if member.pk == actor.pk or member.line_manager_id == actor.pk or (actor.role == "admin" and actor.is_active):
+        return member
+    raise Http404("Not found.")
+
+
+def feedback_received(*, actor: Membership):
+    """Requests the actor was asked: unanswered first (newest first), then the most recently answered."""
+    return (
+        FeedbackRequest.objects.filter(organization_id=actor.organization_id, recipient=actor)
+        .select_related("goal", "requester__user", "recipient__user")
+        .order_by(F("answered_at").desc(nulls_first=True), "-created_at")
+    )
+
+
+def feedback_sent(*, actor: Membership):
+    """Requests the actor sent, with their answers: newest first."""
+    return (
+        FeedbackRequest.objects.filter(organization_id=actor.organization_id, requester=actor)
+        .select_related("goal", "requester__user", "recipient__user")
+        .order_by("-created_at")
+    )
+
+
+def feedback_for_goal(*, actor: Membership, goal: Goal):
+    """The actor's own requests on a goal (what the Coaching section lists)."""
+    return feedback_sent(actor=actor).filter(goal=goal)
+
+
+def goal_is_visible(*, actor: Membership, goal: Goal) -> bool:
+    return visible_goals(actor=actor).filter(pk=goal.pk).exists()
+
+
+def cycle_name_taken(*, actor: Membership, name: str) -> bool:
+    return Cycle.objects.for_org(actor.organization_id).filter(name__iexact=name.strip()).exists()
