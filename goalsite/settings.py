@@ -255,4 +255,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
-GOALSITE_DEMO_HOOKS = []
+GOALSITE_DEMO_HOOKS = ["apps.goals.demo.seed_goals"]
