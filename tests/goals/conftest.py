@@ -98,3 +98,54 @@ def build_goals_world(today: date | None = None) -> GoalsWorld:
 @pytest.fixture
 def gw(db) -> GoalsWorld:
     return build_goals_world()
+
+
+# --- URL registry: template library, career, coaching --------------------------------
+# Objects for the tenancy sweep (tests/conftest.py SWEEP_OBJECTS): each builds a row of
+# the given organization that org A's admin may open. Names are prefixed ``lcc``.
+
+from apps.goals.models import CoachingSession, FeedbackRequest, Goal, GoalTemplate  # noqa: E402
+from tests.conftest import SWEEP_OBJECTS  # noqa: E402
+
+
+def _lcc_goal(w, org) -> Goal:
+    return Goal.objects.create(organization=org, owner_member=w.member_of(org), title="Sweep goal for coaching")
+
+
+def _lcc_session(w, org) -> CoachingSession:
+    goal = _lcc_goal(w, org)
+    return CoachingSession.objects.create(
+        organization=org,
+        goal=goal,
+        author=w.admin_of(org),
+        held_on=date(2026, 1, 5),
+        grow_goal="g",
+        reality="r",
+        options="o",
+        will="Do the thing",
+    )
+
+
+def _lcc_feedback(w, org) -> FeedbackRequest:
+    # Asked by the admin, so the sweep's admin of org A is one of the two people who may open it.
+    return FeedbackRequest.objects.create(
+        organization=org, goal=_lcc_goal(w, org), requester=w.admin_of(org), recipient=w.member_of(org), question="?"
+    )
+
+
+def _lcc_template(w, org) -> GoalTemplate:
+    return GoalTemplate.objects.create(
+        organization=org, title="Sweep [number] things by [date]", why="Because.", involves="Steps."
+    )
+
+
+for _lcc_key, _lcc_factory in {
+    ("goals:org_template_use", "public_id"): _lcc_template,
+    ("goals:coaching_new", "public_id"): _lcc_goal,
+    ("goals:coach_invite", "public_id"): _lcc_goal,
+    ("goals:feedback_request", "public_id"): _lcc_goal,
+    ("goals:will_to_milestones", "public_id"): _lcc_session,
+    ("goals:feedback_detail", "public_id"): _lcc_feedback,
+    ("goals:person_career", "public_id"): lambda w, org: w.member_of(org),
+}.items():
+    SWEEP_OBJECTS.setdefault(_lcc_key, _lcc_factory)
