@@ -274,5 +274,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
-GOALSITE_DEMO_HOOKS = ["apps.goals.demo.seed_goals"]
+GOALSITE_DEMO_HOOKS = ["apps.goals.demo.seed_goals", "apps.checkins.demo.seed_checkins"]
 GOALSITE_DEMO_HOOKS.append("apps.notifications.demo.seed")
