@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("apps.core.urls")),
     path("", include("apps.accounts.urls")),
     path("", include("apps.goals.urls")),
+    path("", include("apps.checkins.urls")),
     path("", include("apps.notifications.urls")),
     path("django-admin/", admin.site.urls),
 ]

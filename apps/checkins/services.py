@@ -376,3 +376,8 @@ def streak(*, periods: list[date], today: date, cadence_days: int = 7) -> int:
         count += 1
         current -= timedelta(days=cadence_days)
     return count
+
+
+def notices_mark_read(*, actor: Membership) -> int:
+    """Mark all of the actor's unread notices read; returns how many changed."""
+    return Notice.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
