@@ -18,6 +18,7 @@ How a send is made safe (see healthchecks' ``sendreports`` for the pattern):
 from __future__ import annotations
 
 import logging
+import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -829,7 +830,7 @@ def team_policy_set(
         hook = TeamWebhook.objects.filter(team=team).first()
         if hook is None:
             TeamWebhook.objects.create(
-                organization_id=team.organization_id, team=team, url=webhook_url, secret=signing.get_random_string(40)
+                organization_id=team.organization_id, team=team, url=webhook_url, secret=secrets.token_urlsafe(32)
             )
         elif hook.url != webhook_url or not hook.is_active:
             TeamWebhook.objects.filter(pk=hook.pk).update(url=webhook_url, is_active=True)
