@@ -350,6 +350,7 @@ def test_parent_goal_is_recomputed_when_an_aligned_child_changes(gw, mode, child
                     services.kr_create(actor=who, goal=child, title="Changes shipped", unit="changes", target_value=100)
                 )
                 GoalAlignment.objects.create(organization=gw.org_a, child=child, parent=parent, weight=weight)
+                services.goal_recompute_progress(child)  # what aligning does: the parent counts the child now
                 children.append(child)
             for who, kr, value in zip((gw.member, gw.teammate), child_krs, child_values, strict=True):
                 services.kr_set_value(actor=who, kr=kr, value=value)
