@@ -273,7 +273,7 @@ def notice_create(*, recipient: Membership, actor: Membership | None, kind: str,
 
 @transaction.atomic
 def blocker_resolve(*, actor: Membership, blocker: Blocker) -> Blocker:
-    blocker = Blocker.objects.select_for_update().select_related("goal__owner_member").get(pk=blocker.pk)
+    blocker = Blocker.objects.select_for_update(of=("self",)).select_related("goal__owner_member").get(pk=blocker.pk)
     if not (can_edit_goal(actor, blocker.goal) or blocker.help_from_id == actor.pk):
         raise PermissionDenied("Only the goal's owner, their manager or the person asked for help can resolve this.")
     if blocker.resolved_at is None:

@@ -62,7 +62,7 @@ def celebration_comment(request: AuthedRequest, public_id) -> HttpResponse:
         "comments": selectors.comments_for(celebration=celebration),
         "comment_form": form,
         "comment_url": reverse("checkins:celebration_comment", args=[celebration.public_id]),
-        "thread_id": f"comments-{celebration.public_id}",
+        "thread_id": f"comments-{celebration.public_id.hex}",
         "next": safe_next(request, _feed_url(celebration)),
         "subject": celebration,
     }

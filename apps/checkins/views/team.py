@@ -76,7 +76,7 @@ def checkin_comment(request: AuthedRequest, public_id) -> HttpResponse:
         "comments": selectors.comments_for(checkin=checkin),
         "comment_form": form,
         "comment_url": reverse("checkins:checkin_comment", args=[checkin.public_id]),
-        "thread_id": f"comments-{checkin.public_id}",
+        "thread_id": f"comments-{checkin.public_id.hex}",
         "next": safe_next(request, _review_url(checkin)),
         "subject": checkin,
     }
