@@ -188,7 +188,8 @@ def test_template_use_live_preview_is_a_fragment_with_the_filled_title_and_smart
 def test_template_use_preview_shows_open_blanks_and_the_activation_gate(gw, member_c):
     response = member_c.get(use_url("sales-lead-conversion"), {"blank_0": "15", "cycle": ""}, **HTMX)
     html = assert_fragment(response, "blank--open", "can only be <strong>activated</strong> once all five letters pass")
-    assert "CRM tool" in html
+    assert "CRM tool" in html and "Fill in 2 more blanks" in html
+    assert "Passes all five letters" not in html
 
 
 def test_template_use_preview_without_javascript_posts_and_saves_nothing(gw, member_c):
