@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from .models import Membership, Organization, Role, Team, TeamKind, TeamMembership, TeamRole, User
@@ -98,12 +99,14 @@ def seed_people() -> tuple[Organization, dict[str, Membership]]:
         )
         teams[name] = team
     members: dict[str, Membership] = {}
+    password_hash = None  # hashed once: every demo person shares the password
     for person in PEOPLE:
         user = User.objects.filter(email=demo_email(person.key)).first()
         if user is None:
-            user = User.objects.create_user(
+            password_hash = password_hash or make_password(DEMO_PASSWORD)
+            user = User.objects.create(
                 email=demo_email(person.key),
-                password=DEMO_PASSWORD,
+                password=password_hash,
                 full_name=person.name,
                 time_zone=person.time_zone,
             )

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
-from apps.accounts.models import Membership
+from apps.accounts.models import Membership, Team, TeamMembership, TeamRole
 
 from . import progress as arithmetic
 from .models import (
@@ -197,7 +197,8 @@ def goal_children(*, actor: Membership, goal: Goal):
 
 def my_goals(*, actor: Membership, cycle: Cycle | None, include_open_ended: bool = True):
     """The actor's own goals (and their teams' goals they manage) in a cycle, with KRs and parents."""
-    scope = Q(owner_member=actor)
+    managed_team_ids = TeamMembership.objects.filter(membership_id=actor.pk, role=TeamRole.MANAGER).values("team_id")
+    scope = Q(owner_member=actor) | Q(owner_team_id__in=managed_team_ids)
     if cycle is not None:
         cycle_q = Q(cycle=cycle) | Q(cycle__isnull=True) if include_open_ended else Q(cycle=cycle)
     else:
@@ -275,6 +276,163 @@ def org_templates(*, actor: Membership):
 
 def org_template_get(*, actor: Membership, public_id) -> GoalTemplate:
     return _get_or_404(GoalTemplate.objects.filter(organization_id=actor.organization_id), public_id=public_id)
+
+
+# --- goal pages ----------------------------------------------------------------------
+
+
+def goal_owner_team_choices(*, actor: Membership):
+    """Teams the actor may set a goal for: every team for admins, else the teams they manage."""
+    teams = Team.objects.for_org(actor.organization_id).order_by("name")
+    if actor.role != "admin":
+        managed = TeamMembership.objects.filter(membership_id=actor.pk, role=TeamRole.MANAGER).values("team_id")
+        teams = teams.filter(pk__in=managed)
+    return teams
+
+
+def cycle_choices(*, actor: Membership, exclude: Cycle | None = None):
+    cycles = cycle_list(actor=actor)
+    if exclude is not None:
+        cycles = cycles.exclude(pk=exclude.pk)
+    return cycles
+
+
+def kr_health(kr: KeyResult, expected: float | None, settings_row: GoalSettings) -> str:
+    """A key result's colour: achieved when reached, else its pace against the goal's expected progress."""
+    if kr.progress >= 1:
+        return "achieved"
+    return arithmetic.health(
+        kr.progress, expected, at_risk_gap=settings_row.at_risk_gap, off_track_gap=settings_row.off_track_gap
+    )
+
+
+def plan_position(milestones) -> tuple[int | None, int]:
+    """(number of the first open step counting from 1, or None when all are done; number of steps)."""
+    steps = list(milestones)
+    for index, ms in enumerate(steps, start=1):
+        if ms.completed_at is None:
+            return index, len(steps)
+    return None, len(steps)
+
+
+@dataclass(frozen=True)
+class GoalRow:
+    """One line of the My goals list: the goal, its status and what it contributes to."""
+
+    goal: Goal
+    health: GoalHealth
+    parents: list
+    step: int | None
+    steps: int
+
+
+@dataclass(frozen=True)
+class MyGoalsOverview:
+    cycle: Cycle | None
+    active: list[GoalRow]
+    drafts: list[GoalRow]
+    closed: list[GoalRow]
+    open_ended: list[GoalRow]
+
+    @property
+    def count(self) -> int:
+        return len(self.active) + len(self.drafts) + len(self.closed) + len(self.open_ended)
+
+    @property
+    def average_progress(self) -> float | None:
+        rows = self.active
+        return sum(r.goal.progress for r in rows) / len(rows) if rows else None
+
+    @property
+    def needs_attention(self) -> int:
+        return sum(1 for r in self.active if r.health.code in ("at_risk", "off_track"))
+
+
+def my_goals_overview(*, actor: Membership, cycle: Cycle | None, today: date | None = None) -> MyGoalsOverview:
+    """My goals grouped for the page: a fixed number of queries however many goals there are."""
+    today = today or timezone.localdate()
+    settings_row = goal_settings(actor=actor)
+    groups: dict[str, list[GoalRow]] = {"active": [], "drafts": [], "closed": [], "open_ended": []}
+    for goal in my_goals(actor=actor, cycle=cycle):
+        milestones = goal.milestones.all()
+        step, steps = plan_position(milestones) if goal.framework == "plan" else (None, len(milestones))
+        row = GoalRow(
+            goal=goal,
+            health=goal_health(goal, settings_row, today),
+            parents=list(goal.parent_links.all()),
+            step=step,
+            steps=steps,
+        )
+        if goal.cycle_id is None:
+            groups["open_ended"].append(row)
+        elif goal.status == GoalStatus.ACTIVE:
+            groups["active"].append(row)
+        elif goal.status == GoalStatus.DRAFT:
+            groups["drafts"].append(row)
+        else:
+            groups["closed"].append(row)
+    groups["open_ended"].sort(key=lambda r: (r.goal.is_closed, r.goal.status != GoalStatus.ACTIVE))
+    return MyGoalsOverview(cycle=cycle, **groups)
+
+
+@dataclass(frozen=True)
+class ProgressPart:
+    kind: str  # "key result", "step" or "aligned goal"
+    label: str
+    progress: float
+    weight: float
+    share: float  # the part's share of the goal's progress, 0–1 (0 when it does not count)
+
+    @property
+    def contribution(self) -> float:
+        return self.progress * self.share
+
+
+@dataclass(frozen=True)
+class ProgressBreakdown:
+    """How a goal's stored progress is computed, in words a person can check."""
+
+    parts: list[ProgressPart]
+    method: str
+    hidden_children: int
+    total: float
+
+
+def progress_breakdown(*, goal: Goal, settings_row: GoalSettings, children) -> ProgressBreakdown:
+    """The parts of a goal's progress as services.goal_recompute_progress combines them.
+
+    ``children`` are the alignment links the actor can see; aligned goals they cannot
+    see still count and are reported as a number only.
+    """
+    mode = settings_row.rollup_mode
+    child_parts: list[tuple[str, str, float, float]] = []
+    hidden = 0
+    if mode in (GoalSettings.RollupMode.CHILDREN, GoalSettings.RollupMode.BOTH):
+        shown = [link for link in children if link.child.status != GoalStatus.DROPPED]
+        child_parts = [("aligned goal", link.child.title, link.child.progress, float(link.weight)) for link in shown]
+        total_links = GoalAlignment.objects.filter(parent=goal).exclude(child__status=GoalStatus.DROPPED).count()
+        hidden = max(0, total_links - len(shown))
+    has_children = bool(child_parts) or hidden > 0
+    parts: list[tuple[str, str, float, float]] = []
+    method = ""
+    # Own parts count unless the organization rolls up aligned goals only and this goal has some.
+    if mode != GoalSettings.RollupMode.CHILDREN or not has_children:
+        krs = list(goal.key_results.all())
+        if goal.framework == "plan" and not krs:
+            parts = [("step", m.title, 1.0 if m.completed_at else 0.0, float(m.weight)) for m in goal.milestones.all()]
+            method = "the plan's steps (a step counts fully once it is done)"
+        else:
+            parts = [("key result", kr.title, kr.progress, float(kr.weight)) for kr in krs]
+            method = "its key results"
+    if has_children:
+        method = f"{method} and the goals aligned to it" if method else "the goals aligned to it"
+    parts += child_parts
+    counted = sum(w for *_, w in parts if w > 0)
+    result = []
+    for kind, label, value, weight in parts:
+        share = (weight / counted if weight > 0 else 0.0) if counted > 0 else 1 / len(parts)
+        result.append(ProgressPart(kind=kind, label=label, progress=value, weight=weight, share=share))
+    return ProgressBreakdown(parts=result, method=method, hidden_children=hidden, total=goal.progress)
 
 
 # --- library, career, coaching -------------------------------------------------------

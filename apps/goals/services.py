@@ -84,6 +84,13 @@ def cycle_create(*, actor: Membership, name: str, kind: str, starts_on: date, en
 # --- history -------------------------------------------------------------------------
 
 
+def _fmt(value) -> str:
+    """A value as history shows it: decimals without trailing zeros or exponents (10, not 1E+1)."""
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return "" if value is None else str(value)
+
+
 def _record(
     goal: Goal,
     actor: Membership | None,
@@ -102,8 +109,8 @@ def _record(
         kind=kind,
         subject=subject[:200],
         field=field,
-        old_value="" if old is None else str(old),
-        new_value="" if new is None else str(new),
+        old_value=_fmt(old),
+        new_value=_fmt(new),
         reason=reason[:500],
     )
 
@@ -528,7 +535,7 @@ def kr_create(
         actor,
         EventKind.KR_ADDED,
         subject=kr.title,
-        new=f"{kr.start_value.normalize()} → {kr.target_value.normalize()} {kr.unit}",
+        new=f"{_fmt(kr.start_value)} → {_fmt(kr.target_value)} {kr.unit}",
     )
     goal_recompute_progress(goal)
     return kr
@@ -572,7 +579,7 @@ def kr_set_value(*, actor: Membership, kr: KeyResult, value, reason: str = "", e
     if expected_current not in (None, "") and _decimal(expected_current, "current_value") != kr.current_value:
         raise ValidationError(
             {
-                "current_value": f"Someone changed this value to {kr.current_value.normalize()} since you loaded the page. "
+                "current_value": f"Someone changed this value to {_fmt(kr.current_value)} since you loaded the page. "
                 "Check it and submit again."
             }
         )
@@ -591,8 +598,8 @@ def kr_set_value(*, actor: Membership, kr: KeyResult, value, reason: str = "", e
         EventKind.KR_VALUE,
         subject=kr.title,
         field="current_value",
-        old=old.normalize(),
-        new=new.normalize(),
+        old=_fmt(old),
+        new=_fmt(new),
         reason=reason,
     )
     goal_recompute_progress(kr.goal)
@@ -608,7 +615,7 @@ def kr_delete(*, actor: Membership, kr: KeyResult, reason: str = "") -> None:
         actor,
         EventKind.KR_REMOVED,
         subject=kr.title,
-        old=f"{kr.current_value.normalize()} / {kr.target_value.normalize()}",
+        old=f"{_fmt(kr.current_value)} / {_fmt(kr.target_value)}",
         reason=reason,
     )
     kr.delete()
