@@ -149,3 +149,36 @@ for _lcc_key, _lcc_factory in {
     ("goals:person_career", "public_id"): lambda w, org: w.member_of(org),
 }.items():
     SWEEP_OBJECTS.setdefault(_lcc_key, _lcc_factory)
+
+
+# --- URL registry: goal pages, key results, milestones --------------------------------
+# Objects for the tenancy sweep of views/goals.py URLs. Names are prefixed ``gp``.
+
+from apps.goals.models import KeyResult, Milestone  # noqa: E402
+
+
+def _gp_goal(w, org) -> Goal:
+    return Goal.objects.create(
+        organization=org, owner_member=w.member_of(org), title="Sweep goal for goal pages", status="active"
+    )
+
+
+def _gp_kr(w, org) -> KeyResult:
+    return KeyResult.objects.create(organization=org, goal=_gp_goal(w, org), title="Sweep KR", target_value=10)
+
+
+def _gp_milestone(w, org) -> Milestone:
+    return Milestone.objects.create(organization=org, goal=_gp_goal(w, org), title="Sweep step")
+
+
+for _gp_names, _gp_factory in (
+    (
+        ("detail", "edit", "activate", "close", "reopen", "carry_over", "confidence", "activity", "kr_add"),
+        _gp_goal,
+    ),
+    (("milestone_add", "plan_space"), _gp_goal),
+    (("kr_value", "kr_edit", "kr_delete"), _gp_kr),
+    (("milestone_done", "milestone_reschedule", "milestone_move", "milestone_delete"), _gp_milestone),
+):
+    for _gp_name in _gp_names:
+        SWEEP_OBJECTS.setdefault((f"goals:{_gp_name}", "public_id"), _gp_factory)
