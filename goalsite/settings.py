@@ -75,7 +75,9 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.goals",
     "apps.checkins",
+    "apps.alignment",
     "apps.notifications",
+    "apps.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -295,3 +297,5 @@ LOGGING = {
 }
 GOALSITE_DEMO_HOOKS = ["apps.goals.demo.seed_goals", "apps.checkins.demo.seed_checkins"]
 GOALSITE_DEMO_HOOKS.append("apps.notifications.demo.seed")
+# Where "/" sends a signed-in person (a dotted path; core keeps its own page without it).
+GOALSITE_HOME_RESOLVER = "apps.dashboards.home.resolve"

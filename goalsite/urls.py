@@ -6,7 +6,9 @@ urlpatterns = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.goals.urls")),
     path("", include("apps.checkins.urls")),
+    path("", include("apps.alignment.urls")),
     path("", include("apps.notifications.urls")),
+    path("", include("apps.dashboards.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,109 @@
+"""Validation only. Every choice is a queryset handed in by a selector, scoped to the actor."""
+
+from decimal import Decimal
+
+from django import forms
+
+from .selectors import STATUS_CHOICES
+
+WEIGHT_HELP = "How much this goal counts in the parent's progress, relative to its other parts (1 = like a key result)."
+
+
+class WeightField(forms.DecimalField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", Decimal("0"))
+        kwargs.setdefault("max_value", Decimal("9999.99"))
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("max_digits", 6)
+        kwargs.setdefault("initial", Decimal("1"))
+        kwargs.setdefault("help_text", WEIGHT_HELP)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"step": "0.25", "inputmode": "decimal"})
+
+
+class LinkForm(forms.Form):
+    """Make the goal contribute to ``parent`` (a public id among the goals the actor may link to)."""
+
+    parent = forms.ModelChoiceField(
+        queryset=None,
+        to_field_name="public_id",
+        label="Contributes to",
+        error_messages={
+            "invalid_choice": "Choose an open goal you can see.",
+            "required": "Choose the goal this one contributes to.",
+        },
+    )
+    weight = WeightField(label="Weight")
+    reason = forms.CharField(required=False, max_length=300, label="Why (optional)")
+
+    def __init__(self, *args, parents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = parents
+
+
+class WeightForm(forms.Form):
+    weight = WeightField(label="Weight")
+    reason = forms.CharField(required=False, max_length=300, label="Why (optional)")
+
+
+class UnlinkForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=300, label="Why (optional)")
+
+
+class KRContributeForm(forms.Form):
+    """Make a key result count toward another (empty: toward nothing)."""
+
+    parent_kr = forms.ModelChoiceField(
+        queryset=None,
+        to_field_name="public_id",
+        required=False,
+        label="Counts toward",
+        error_messages={"invalid_choice": "Choose a key result of an open goal you can see."},
+    )
+
+    def __init__(self, *args, targets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent_kr"].queryset = targets
+
+
+class TreeFilterForm(forms.Form):
+    """Filters of the alignment tree (GET). Unknown or foreign ids are simply invalid: nothing leaks."""
+
+    cycle = forms.ChoiceField(required=False, label="Cycle")
+    team = forms.ModelChoiceField(queryset=None, to_field_name="public_id", required=False, label="Team")
+    owner = forms.ModelChoiceField(queryset=None, to_field_name="public_id", required=False, label="Owner")
+    status = forms.ChoiceField(choices=[("", "Any status"), *STATUS_CHOICES], required=False, label="Status")
+    q = forms.CharField(required=False, max_length=100, label="Search goals", strip=True)
+
+    def __init__(self, *args, cycles, teams, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cycle"].choices = [("", "Current cycle"), ("all", "All cycles")] + [
+            (str(c.public_id), c.name) for c in cycles
+        ]
+        self.fields["team"].queryset = teams
+        self.fields["owner"].queryset = people
+        self.fields["team"].empty_label = "Whole organization"
+        self.fields["owner"].empty_label = "Anyone"
+        self.fields["owner"].label_from_instance = lambda m: m.user.full_name
+        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": "Title or tag", "autocomplete": "off"})
+
+
+class GapsFilterForm(forms.Form):
+    cycle = forms.ChoiceField(required=False, label="Cycle")
+    team = forms.ModelChoiceField(queryset=None, to_field_name="public_id", required=False, label="Team")
+
+    def __init__(self, *args, cycles, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cycle"].choices = [("", "Current cycle")] + [(str(c.public_id), c.name) for c in cycles]
+        self.fields["team"].queryset = teams
+        self.fields["team"].empty_label = "Whole organization"
+
+
+class ReportFilterForm(forms.Form):
+    team = forms.ModelChoiceField(queryset=None, to_field_name="public_id", required=False, label="Team")
+    format = forms.ChoiceField(choices=[("", "Web page"), ("csv", "CSV")], required=False)
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["team"].empty_label = "Whole organization"

@@ -1,0 +1,1137 @@
+"""Reads for the alignment pages, for one actor.
+
+Every goal a page lists comes from ``goals.selectors.visible_goals`` (i.e.
+``Goal.visible_to``); goals the actor cannot see are counted where a number
+depends on them (honest roll-ups, see ``rollup``) and never listed, named or
+linked. Each read is a fixed number of queries however large the tree is:
+lists are sliced (``PAGE`` rows per response) and everything a row shows is
+fetched for the whole slice at once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Avg, Case, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from apps.accounts.models import Membership, Role, Team, TeamKind, TeamMembership, TeamRole
+from apps.checkins.models import CheckIn
+from apps.goals.models import (
+    Cycle,
+    Goal,
+    GoalAlignment,
+    GoalSettings,
+    GoalStatus,
+    KeyResult,
+    Visibility,
+)
+from apps.goals.permissions import can_edit_goal
+from apps.goals.selectors import LABELS, SYMBOLS, GoalHealth, goal_health, visible_goals
+
+from .services import can_change_link
+
+PAGE = 200  # rows per response; "load more" beyond
+STALE_DAYS = 14  # two weekly check-in cadences
+MAX_PATHS = 12
+PATH_DEPTH = 50
+
+# Status evidence: an objective is at most as healthy as its contributors say.
+OFF_SHARE = 0.5  # at least half of the contributing weight off track → at most off track
+RISK_SHARE = 0.25  # at least a quarter at risk or off track → at most at risk
+RANK = {"on_track": 0, "not_started": 0, "at_risk": 1, "off_track": 2}
+PACE_CODES = ("on_track", "at_risk", "off_track", "not_started")
+STATUS_CHOICES = [
+    ("on_track", "● On track"),
+    ("at_risk", "▲ At risk"),
+    ("off_track", "■ Off track"),
+    ("not_started", "○ Not started"),
+    ("achieved", "✓ Achieved"),
+    ("missed", "✗ Missed"),
+    ("draft", "○ Draft"),
+    ("dropped", "– Dropped"),
+]
+KIND_ORDER = Case(
+    When(kind=TeamKind.COMPANY, then=Value(0)),
+    When(kind=TeamKind.DEPARTMENT, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+class SubqueryCount(Subquery):
+    """``(SELECT count(*) FROM (<queryset>))`` as an annotation: one scalar subquery, no GROUP BY games."""
+
+    template = "(SELECT count(*) FROM (%(subquery)s) _sub)"
+    output_field = IntegerField()
+
+
+def _get_or_404(qs, **lookup):
+    try:
+        return qs.get(**lookup)
+    except (qs.model.DoesNotExist, ValueError, ValidationError):
+        raise Http404("Not found.") from None
+
+
+def goal_settings(*, actor: Membership) -> GoalSettings:
+    settings_row, _ = GoalSettings.objects.get_or_create(organization_id=actor.organization_id)
+    return settings_row
+
+
+# --- status roll-up ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the goals contributing to an objective say about it (hidden ones counted, never named)."""
+
+    counted: int = 0
+    off: int = 0
+    risk: int = 0
+    off_share: float = 0.0
+    risk_share: float = 0.0
+
+    @property
+    def code(self) -> str | None:
+        if self.counted == 0:
+            return None
+        if self.off_share >= OFF_SHARE - 1e-9:
+            return "off_track"
+        if self.off_share + self.risk_share >= RISK_SHARE - 1e-9:
+            return "at_risk"
+        return None
+
+    @property
+    def text(self) -> str:
+        if not self.counted:
+            return ""
+        noun = "contributing goal" if self.counted == 1 else "contributing goals"
+        bits = []
+        if self.off:
+            bits.append(f"{self.off} of {self.counted} {noun} off track, weighted {round(self.off_share * 100)} %")
+        if self.risk:
+            lead = f"{self.risk} at risk" if self.off else f"{self.risk} of {self.counted} {noun} at risk"
+            bits.append(f"{lead}, weighted {round(self.risk_share * 100)} %")
+        if not bits:
+            return (
+                f"All {self.counted} {noun} on track or done." if self.counted > 1 else "Its contributing goal is fine."
+            )
+        return "; ".join(bits) + "."
+
+
+def evidence_from(parts: list[tuple[str, float]]) -> Evidence:
+    """Evidence from (contributor status code, link weight) pairs; missed counts as off track."""
+    if not parts:
+        return Evidence()
+    total = sum(w for _, w in parts if w > 0)
+    if total > 0:
+        share = [(code, w / total if w > 0 else 0.0) for code, w in parts]
+    else:
+        share = [(code, 1 / len(parts)) for code, _ in parts]
+    off = [(c, s) for c, s in share if c in ("off_track", "missed")]
+    risk = [(c, s) for c, s in share if c == "at_risk"]
+    return Evidence(
+        counted=len(parts),
+        off=len(off),
+        risk=len(risk),
+        off_share=sum(s for _, s in off),
+        risk_share=sum(s for _, s in risk),
+    )
+
+
+@dataclass(frozen=True)
+class RolledHealth:
+    """A goal's status after the roll-up: its own (pace or the owner's call), capped by the evidence.
+
+    Has the attributes ``status_badge`` and ``progress_bar`` read from ``GoalHealth``.
+    """
+
+    code: str
+    label: str
+    symbol: str
+    expected: float | None
+    why: str
+    own: GoalHealth
+    evidence: Evidence
+    lowered: bool
+
+
+def rolled_health(own: GoalHealth, evidence: Evidence) -> RolledHealth:
+    capped = evidence.code
+    if own.code in RANK and capped and RANK[capped] > RANK[own.code]:
+        why = f"At most {LABELS[capped].lower()} because of its contributors: {evidence.text} Own pace: {own.why}"
+        return RolledHealth(capped, LABELS[capped], SYMBOLS[capped], own.expected, why, own, evidence, True)
+    why = own.why
+    if evidence.counted and own.code in RANK:
+        why = f"{own.why} Contributors: {evidence.text}"
+    return RolledHealth(own.code, own.label, own.symbol, own.expected, why, own, evidence, False)
+
+
+def _as_goal(row: dict, prefix: str = "") -> SimpleNamespace:
+    return SimpleNamespace(
+        progress=row[f"{prefix}progress"],
+        start_date=row[f"{prefix}start_date"],
+        due_date=row[f"{prefix}due_date"],
+        status=row[f"{prefix}status"],
+        confidence=row[f"{prefix}confidence"],
+        confidence_note=row[f"{prefix}confidence_note"],
+    )
+
+
+_CHILD_FIELDS = ("progress", "start_date", "due_date", "status", "confidence", "confidence_note")
+
+
+@dataclass
+class ChildFacts:
+    evidence: Evidence
+    visible: int  # contributors the actor can see
+    total: int  # contributors (not dropped), seen or not
+
+
+def children_facts(*, actor: Membership, parent_ids, settings_row: GoalSettings, today: date) -> dict[int, ChildFacts]:
+    """Status evidence and contributor counts for many goals: one query."""
+    visible = visible_goals(actor=actor).filter(pk=OuterRef("child_id"))
+    rows = (
+        GoalAlignment.objects.filter(parent_id__in=parent_ids)
+        .exclude(child__status=GoalStatus.DROPPED)
+        .values("parent_id", "weight", *(f"child__{f}" for f in _CHILD_FIELDS))
+        .annotate(child_visible=Exists(visible))
+    )
+    parts: dict[int, list[tuple[str, float]]] = defaultdict(list)
+    seen: dict[int, int] = defaultdict(int)
+    for row in rows:
+        code = goal_health(_as_goal(row, "child__"), settings_row, today).code
+        parts[row["parent_id"]].append((code, float(row["weight"])))
+        seen[row["parent_id"]] += 1 if row["child_visible"] else 0
+    return {pid: ChildFacts(evidence=evidence_from(p), visible=seen[pid], total=len(p)) for pid, p in parts.items()}
+
+
+def goal_rolled_health(*, actor: Membership, goal: Goal, settings_row: GoalSettings | None = None, today=None):
+    today = today or timezone.localdate()
+    settings_row = settings_row or goal_settings(actor=actor)
+    facts = children_facts(actor=actor, parent_ids=[goal.pk], settings_row=settings_row, today=today)
+    evidence = facts[goal.pk].evidence if goal.pk in facts else Evidence()
+    return rolled_health(goal_health(goal, settings_row, today), evidence)
+
+
+# --- scope and nodes -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoalScope:
+    """Which goals a page lists: a cycle (with open-ended goals), or every cycle; dropped ones only on request."""
+
+    cycle: Cycle | None = None
+    all_cycles: bool = False
+    include_dropped: bool = False
+
+    def apply(self, qs):
+        if not self.all_cycles:
+            qs = qs.filter(Q(cycle=self.cycle) | Q(cycle__isnull=True)) if self.cycle else qs
+        if not self.include_dropped:
+            qs = qs.exclude(status=GoalStatus.DROPPED)
+        return qs
+
+
+GOAL_RELATED = ("cycle", "owner_member__user", "owner_team")
+
+
+@dataclass
+class Node:
+    """One row of the alignment tree: a team, a person or a goal (a goal's children are its contributors)."""
+
+    kind: str  # "team" | "person" | "goal"
+    obj: object
+    key: str
+    count: int = 0  # team/person: goals in scope; goal: visible contributors
+    average: float | None = None  # team/person: mean progress of those goals
+    health: RolledHealth | None = None
+    weight: Decimal | None = None  # a contributor's link weight
+    hidden: int = 0  # goal: contributors the actor cannot see
+    # Filled in when expanded:
+    children: list[Node] | None = None
+    next_offset: int | None = None
+    remaining: int = 0
+    offset: int = 0
+    # Set by the tree builder (URLs and DOM ids):
+    dom: str = ""
+    href: str = ""
+    hx_url: str = ""
+    collapse_href: str = ""
+    more_url: str = ""
+    more_href: str = ""
+
+    @property
+    def expanded(self) -> bool:
+        return self.children is not None
+
+    @property
+    def expandable(self) -> bool:
+        return self.kind != "goal" or self.count > 0 or self.hidden > 0
+
+    @property
+    def public_id(self):
+        return self.obj.public_id
+
+
+def node_key(kind: str, obj) -> str:
+    return f"{kind[0]}-{obj.public_id}"
+
+
+def _goal_nodes(
+    goals, *, actor: Membership, settings_row: GoalSettings, today: date, weights: dict[int, Decimal] | None = None
+) -> list[Node]:
+    goals = list(goals)
+    facts = children_facts(actor=actor, parent_ids=[g.pk for g in goals], settings_row=settings_row, today=today)
+    nodes = []
+    for goal in goals:
+        fact = facts.get(goal.pk)
+        evidence = fact.evidence if fact else Evidence()
+        nodes.append(
+            Node(
+                kind="goal",
+                obj=goal,
+                key=node_key("goal", goal),
+                count=fact.visible if fact else 0,
+                hidden=(fact.total - fact.visible) if fact else 0,
+                health=rolled_health(goal_health(goal, settings_row, today), evidence),
+                weight=(weights or {}).get(goal.pk),
+            )
+        )
+    return nodes
+
+
+def _page(sections: list[tuple[str, object, int]], offset: int) -> tuple[dict[str, list], int | None, int]:
+    """Slice consecutive sections (name, queryset, count) to one page of at most PAGE rows."""
+    out: dict[str, list] = {}
+    skip, room = offset, PAGE
+    total = sum(n for _, _, n in sections)
+    for name, qs, n in sections:
+        if room == 0 or skip >= n:
+            skip = max(0, skip - n)
+            out[name] = []
+            continue
+        rows = list(qs[skip : skip + room])
+        skip, room = 0, room - len(rows)
+        out[name] = rows
+    end = offset + PAGE
+    return out, (end if end < total else None), max(0, total - end)
+
+
+def _scoped_goals(actor: Membership, scope: GoalScope):
+    return scope.apply(visible_goals(actor=actor))
+
+
+def _goal_order(qs):
+    return qs.order_by(Case(When(status=GoalStatus.ACTIVE, then=0), default=1), "title", "id")
+
+
+def expand_team(
+    *, actor: Membership, team: Team, scope: GoalScope, offset: int = 0, settings_row=None, today=None
+) -> Node:
+    """A team node opened: its goals, then its sub-teams, then its people (one page)."""
+    today = today or timezone.localdate()
+    settings_row = settings_row or goal_settings(actor=actor)
+    goals = _scoped_goals(actor, scope)
+    team_goals = _goal_order(goals.filter(owner_team=team).select_related(*GOAL_RELATED))
+    sub_teams = Team.objects.for_org(actor.organization_id).filter(parent=team)
+    people = Membership.objects.for_org(actor.organization_id).filter(is_active=True, team_memberships__team=team)
+    counts = (
+        Team.objects.filter(pk=team.pk)
+        .annotate(
+            n_goals=SubqueryCount(team_goals.values("pk")),
+            n_teams=SubqueryCount(sub_teams.values("pk")),
+            n_people=SubqueryCount(people.values("pk")),
+            avg=Subquery(
+                goals.filter(owner_team=team).order_by().values("owner_team").annotate(a=Avg("progress")).values("a")
+            ),
+        )
+        .values("n_goals", "n_teams", "n_people", "avg")
+        .get()
+    )
+    node = Node(kind="team", obj=team, key=node_key("team", team), count=counts["n_goals"], average=counts["avg"])
+    rows, node.next_offset, node.remaining = _page(
+        [
+            ("goals", team_goals, counts["n_goals"]),
+            ("teams", _team_rows(actor, sub_teams, scope), counts["n_teams"]),
+            ("people", _person_rows(actor, people, scope), counts["n_people"]),
+        ],
+        offset,
+    )
+    node.offset = offset
+    node.children = (
+        _goal_nodes(rows["goals"], actor=actor, settings_row=settings_row, today=today)
+        + [_team_node(t) for t in rows["teams"]]
+        + [_person_node(m) for m in rows["people"]]
+    )
+    return node
+
+
+def _team_rows(actor: Membership, teams, scope: GoalScope):
+    goals = _scoped_goals(actor, scope).filter(owner_team=OuterRef("pk"))
+    return teams.annotate(
+        n_goals=SubqueryCount(goals.values("pk")),
+        avg=Subquery(goals.order_by().values("owner_team").annotate(a=Avg("progress")).values("a")),
+        kind_order=KIND_ORDER,
+    ).order_by("kind_order", "name")
+
+
+def _person_rows(actor: Membership, people, scope: GoalScope):
+    goals = _scoped_goals(actor, scope).filter(owner_member=OuterRef("pk"))
+    return (
+        people.select_related("user")
+        .annotate(
+            n_goals=SubqueryCount(goals.values("pk")),
+            avg=Subquery(goals.order_by().values("owner_member").annotate(a=Avg("progress")).values("a")),
+        )
+        .order_by("user__full_name", "id")
+    )
+
+
+def _team_node(team: Team) -> Node:
+    return Node(kind="team", obj=team, key=node_key("team", team), count=team.n_goals, average=team.avg)
+
+
+def _person_node(member: Membership) -> Node:
+    return Node(kind="person", obj=member, key=node_key("person", member), count=member.n_goals, average=member.avg)
+
+
+def expand_person(
+    *, actor: Membership, member: Membership, scope: GoalScope, offset: int = 0, settings_row=None, today=None
+) -> Node:
+    """A person node opened: the goals they own that the actor can see."""
+    today = today or timezone.localdate()
+    settings_row = settings_row or goal_settings(actor=actor)
+    goals = _goal_order(_scoped_goals(actor, scope).filter(owner_member=member).select_related(*GOAL_RELATED))
+    page = list(goals[offset : offset + PAGE + 1])
+    node = Node(kind="person", obj=member, key=node_key("person", member), offset=offset)
+    node.children = _goal_nodes(page[:PAGE], actor=actor, settings_row=settings_row, today=today)
+    if len(page) > PAGE:
+        node.next_offset = offset + PAGE
+        node.remaining = goals.count() - offset - PAGE
+    node.count = offset + len(node.children) + node.remaining
+    progress = [g.obj.progress for g in node.children]
+    node.average = sum(progress) / len(progress) if progress and not node.remaining else None
+    return node
+
+
+def expand_goal(*, actor: Membership, goal: Goal, offset: int = 0, settings_row=None, today=None) -> Node:
+    """A goal node opened: the goals contributing to it that the actor can see, with their weights."""
+    today = today or timezone.localdate()
+    settings_row = settings_row or goal_settings(actor=actor)
+    visible_ids = visible_goals(actor=actor).values("id")
+    links = (
+        GoalAlignment.objects.filter(parent=goal, child_id__in=visible_ids)
+        .exclude(child__status=GoalStatus.DROPPED)
+        .select_related(*(f"child__{r}" for r in GOAL_RELATED))
+        .order_by("-weight", "child__title", "id")
+    )
+    page = list(links[offset : offset + PAGE + 1])
+    [node] = _goal_nodes([goal], actor=actor, settings_row=settings_row, today=today)
+    node.offset = offset
+    node.children = _goal_nodes(
+        [link.child for link in page[:PAGE]],
+        actor=actor,
+        settings_row=settings_row,
+        today=today,
+        weights={link.child_id: link.weight for link in page[:PAGE]},
+    )
+    if len(page) > PAGE:
+        node.next_offset = offset + PAGE
+        node.remaining = node.count - offset - PAGE
+    return node
+
+
+# --- lookups for the tree and the filters --------------------------------------------
+
+
+def team_get(*, actor: Membership, public_id) -> Team:
+    return _get_or_404(Team.objects.for_org(actor.organization_id), public_id=public_id)
+
+
+def person_get(*, actor: Membership, public_id) -> Membership:
+    return _get_or_404(Membership.objects.for_org(actor.organization_id).select_related("user"), public_id=public_id)
+
+
+def goal_get(*, actor: Membership, public_id) -> Goal:
+    qs = visible_goals(actor=actor).select_related("cycle", "owner_member__user", "owner_member", "owner_team")
+    return _get_or_404(qs, public_id=public_id)
+
+
+def cycles(*, actor: Membership) -> list[Cycle]:
+    return list(Cycle.objects.for_org(actor.organization_id).order_by("-starts_on"))
+
+
+def current_cycle(cycle_list: list[Cycle], today: date | None = None) -> Cycle | None:
+    """The cycle containing today (the latest starting if several), else the next one, else the latest."""
+    today = today or timezone.localdate()
+    containing = [c for c in cycle_list if c.starts_on <= today <= c.ends_on]
+    if containing:
+        return max(containing, key=lambda c: c.starts_on)
+    upcoming = [c for c in cycle_list if c.starts_on > today]
+    if upcoming:
+        return min(upcoming, key=lambda c: c.starts_on)
+    return max(cycle_list, key=lambda c: c.starts_on) if cycle_list else None
+
+
+def teams(*, actor: Membership) -> list[Team]:
+    return list(
+        Team.objects.for_org(actor.organization_id).annotate(kind_order=KIND_ORDER).order_by("kind_order", "name")
+    )
+
+
+def team_subtree_ids(all_teams: list[Team], root: Team) -> list[int]:
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for team in all_teams:
+        children[team.parent_id].append(team.pk)
+    ids, stack = [], [root.pk]
+    while stack:
+        current = stack.pop()
+        if current in ids:
+            continue
+        ids.append(current)
+        stack.extend(children.get(current, []))
+    return ids
+
+
+def people(*, actor: Membership):
+    return (
+        Membership.objects.for_org(actor.organization_id)
+        .filter(is_active=True)
+        .select_related("user")
+        .order_by("user__full_name")
+    )
+
+
+def roots(all_teams: list[Team]) -> list[Team]:
+    return [t for t in all_teams if t.parent_id is None]
+
+
+def team_choices(*, actor: Membership):
+    """Teams for a filter (a queryset, so a foreign id is simply not a valid choice)."""
+    return Team.objects.for_org(actor.organization_id).annotate(kind_order=KIND_ORDER).order_by("kind_order", "name")
+
+
+def node_summary(*, actor: Membership, kind: str, obj, scope: GoalScope, settings_row=None, today=None) -> Node:
+    """A node closed: its one-line summary (one or two queries)."""
+    if kind == "team":
+        return _team_node(_team_rows(actor, Team.objects.filter(pk=obj.pk), scope).get())
+    if kind == "person":
+        return _person_node(_person_rows(actor, Membership.objects.filter(pk=obj.pk), scope).get())
+    settings_row = settings_row or goal_settings(actor=actor)
+    [node] = _goal_nodes([obj], actor=actor, settings_row=settings_row, today=today or timezone.localdate())
+    return node
+
+
+# --- search and filtered results -----------------------------------------------------
+
+
+@dataclass
+class PathStep:
+    goal: Goal | None  # None: goals the actor cannot see
+    hidden: int = 0
+    health: RolledHealth | None = None
+    current: bool = False
+
+
+@dataclass
+class Result:
+    node: Node
+    path: list[PathStep]  # from the goal's first parent up to the top
+
+
+@dataclass
+class Results:
+    rows: list[Result]
+    total: int
+    offset: int
+    next_offset: int | None
+
+
+def _in_teams(team_ids: list[int]) -> Q:
+    members = TeamMembership.objects.filter(team_id__in=team_ids).values("membership_id")
+    return Q(owner_team_id__in=team_ids) | Q(owner_member_id__in=members)
+
+
+def goal_search(
+    *,
+    actor: Membership,
+    scope: GoalScope,
+    q: str = "",
+    owner: Membership | None = None,
+    team_ids: list[int] | None = None,
+    status: str = "",
+    offset: int = 0,
+    settings_row=None,
+    today=None,
+) -> Results:
+    """Visible goals matching the filters, each with its path to the top (a page of at most PAGE)."""
+    today = today or timezone.localdate()
+    settings_row = settings_row or goal_settings(actor=actor)
+    qs = _scoped_goals(actor, scope)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(tags__icontains=q))
+    if owner is not None:
+        qs = qs.filter(owner_member=owner)
+    if team_ids:
+        qs = qs.filter(_in_teams(team_ids))
+    qs = qs.order_by("title", "id")
+    if status in PACE_CODES:
+        ids = _ids_with_status(
+            actor=actor, qs=qs.filter(status=GoalStatus.ACTIVE), status=status, settings_row=settings_row, today=today
+        )
+        total = len(ids)
+        page_ids = ids[offset : offset + PAGE]
+        by_id = {g.pk: g for g in Goal.objects.filter(pk__in=page_ids).select_related(*GOAL_RELATED)}
+        goals = [by_id[i] for i in page_ids if i in by_id]
+    else:
+        if status:
+            qs = qs.filter(status=status)
+        goals = list(qs.select_related(*GOAL_RELATED)[offset : offset + PAGE + 1])
+        total = offset + len(goals) if len(goals) <= PAGE else qs.count()
+        goals = goals[:PAGE]
+    nodes = _goal_nodes(goals, actor=actor, settings_row=settings_row, today=today)
+    paths = first_paths(actor=actor, goals=goals)
+    end = offset + PAGE
+    return Results(
+        rows=[Result(node=n, path=paths.get(n.obj.pk, [])) for n in nodes],
+        total=total,
+        offset=offset,
+        next_offset=end if end < total else None,
+    )
+
+
+def _ids_with_status(*, actor, qs, status: str, settings_row, today) -> list[int]:
+    """Ids (in ``qs`` order) whose rolled-up status is ``status``: two queries over slim rows."""
+    rows = list(qs.values("id", *_CHILD_FIELDS))
+    facts = children_facts(actor=actor, parent_ids=qs.values("id"), settings_row=settings_row, today=today)
+    out = []
+    for row in rows:
+        own = goal_health(_as_goal(row), settings_row, today)
+        fact = facts.get(row["id"])
+        if rolled_health(own, fact.evidence if fact else Evidence()).code == status:
+            out.append(row["id"])
+    return out
+
+
+# --- paths to the top ----------------------------------------------------------------
+
+
+def ancestor_links(goal_ids: list[int]) -> list[tuple[int, int]]:
+    """Every (child, parent) link above the given goals: one recursive CTE."""
+    if not goal_ids:
+        return []
+    marks = ", ".join(["%s"] * len(goal_ids))
+    sql = f"""
+        WITH RECURSIVE up(child_id, parent_id, depth) AS (
+            SELECT a.child_id, a.parent_id, 1 FROM goals_goalalignment a WHERE a.child_id IN ({marks})
+          UNION
+            SELECT a.child_id, a.parent_id, up.depth + 1 FROM goals_goalalignment a
+            JOIN up ON a.child_id = up.parent_id WHERE up.depth < %s
+        )
+        SELECT DISTINCT child_id, parent_id FROM up
+    """  # noqa: S608 - only placeholders are interpolated
+    with connection.cursor() as cur:
+        cur.execute(sql, [*goal_ids, PATH_DEPTH])
+        return [(c, p) for c, p in cur.fetchall()]
+
+
+def _all_paths(start: int, parents: dict[int, list[int]], limit: int = MAX_PATHS) -> list[list[int]]:
+    """Chains of goal ids from ``start`` up to goals with no parent (at most ``limit``)."""
+    paths: list[list[int]] = []
+    stack = [[start]]
+    while stack and len(paths) < limit:
+        chain = stack.pop()
+        ups = [p for p in parents.get(chain[-1], []) if p not in chain]
+        if not ups or len(chain) > PATH_DEPTH:
+            paths.append(chain)
+            continue
+        for parent in reversed(ups):
+            stack.append([*chain, parent])
+    return paths
+
+
+def _steps(chain: list[int], goals: dict[int, Goal]) -> list[PathStep]:
+    steps: list[PathStep] = []
+    for goal_id in chain:
+        goal = goals.get(goal_id)
+        if goal is None:
+            if steps and steps[-1].goal is None:
+                steps[-1].hidden += 1
+            else:
+                steps.append(PathStep(goal=None, hidden=1))
+        else:
+            steps.append(PathStep(goal=goal))
+    return steps
+
+
+def _paths_context(actor: Membership, goal_ids: list[int]):
+    links = ancestor_links(goal_ids)
+    parents: dict[int, list[int]] = defaultdict(list)
+    for child, parent in sorted(links):
+        parents[child].append(parent)
+    ids = {p for _, p in links}
+    goals = (
+        {g.pk: g for g in visible_goals(actor=actor).filter(pk__in=ids).select_related(*GOAL_RELATED)} if ids else {}
+    )
+    return parents, goals
+
+
+def first_paths(*, actor: Membership, goals: list[Goal]) -> dict[int, list[PathStep]]:
+    """For each goal, its first chain of parents up to the top, hidden goals collapsed (two queries)."""
+    parents, visible = _paths_context(actor, [g.pk for g in goals])
+    out = {}
+    for goal in goals:
+        chain = _all_paths(goal.pk, parents, limit=1)[0][1:]
+        out[goal.pk] = _steps(chain, visible)
+    return out
+
+
+@dataclass
+class GoalPaths:
+    goal: Goal
+    health: RolledHealth
+    paths: list[list[PathStep]]  # each from the top down to the goal itself
+    health_of: dict[int, RolledHealth]
+    truncated: bool
+    contributors: int
+    hidden_contributors: int
+
+
+def goal_paths(*, actor: Membership, goal: Goal, today=None) -> GoalPaths:
+    """Every chain from a goal up to the top ("why does this matter?"), top first."""
+    today = today or timezone.localdate()
+    settings_row = goal_settings(actor=actor)
+    parents, visible = _paths_context(actor, [goal.pk])
+    chains = _all_paths(goal.pk, parents, limit=MAX_PATHS + 1)
+    truncated = len(chains) > MAX_PATHS
+    visible[goal.pk] = goal
+    nodes = _goal_nodes(list(visible.values()), actor=actor, settings_row=settings_row, today=today)
+    health_of = {n.obj.pk: n.health for n in nodes}
+    me = next(n for n in nodes if n.obj.pk == goal.pk)
+    paths = [list(reversed(_steps(chain, visible))) for chain in chains[:MAX_PATHS]]
+    for path in paths:
+        for step in path:
+            if step.goal is not None:
+                step.health, step.current = health_of[step.goal.pk], step.goal.pk == goal.pk
+    paths.sort(key=len, reverse=True)
+    return GoalPaths(
+        goal=goal,
+        health=health_of[goal.pk],
+        paths=[p for p in paths if len(p) > 1],
+        health_of=health_of,
+        truncated=truncated,
+        contributors=me.count,
+        hidden_contributors=me.hidden,
+    )
+
+
+# --- gaps ----------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    rows: list
+    total: int
+
+    @property
+    def more(self) -> int:
+        return max(0, self.total - len(self.rows))
+
+
+def _section(qs) -> Section:
+    rows = list(qs[: PAGE + 1])
+    if len(rows) <= PAGE:
+        return Section(rows=rows, total=len(rows))
+    return Section(rows=rows[:PAGE], total=qs.count())
+
+
+@dataclass
+class Gaps:
+    cycle: Cycle | None
+    unaligned: Section
+    unsupported: Section
+    idle_people: Section
+    stale: Section
+    since: date
+
+
+def gaps(
+    *, actor: Membership, cycle: Cycle | None, team_ids: list[int] | None = None, settings_row=None, now=None
+) -> Gaps:
+    """Where alignment is missing in a cycle: four lists, each at most PAGE rows plus a count.
+
+    Goal rows carry ``health`` (their own status: gaps are about missing links, not roll-ups).
+    """
+    now = now or timezone.now()
+    settings_row = settings_row or goal_settings(actor=actor)
+    today = timezone.localdate(now)
+    since = now - timedelta(days=STALE_DAYS)
+    open_statuses = (GoalStatus.ACTIVE, GoalStatus.DRAFT)
+    visible = visible_goals(actor=actor).select_related(*GOAL_RELATED)
+    in_cycle = visible.filter(cycle=cycle) if cycle else visible.filter(cycle__isnull=True)
+    if team_ids:
+        in_cycle = in_cycle.filter(_in_teams(team_ids))
+    any_parent = GoalAlignment.objects.filter(child_id=OuterRef("pk"))
+    any_child = GoalAlignment.objects.filter(parent_id=OuterRef("pk")).exclude(child__status=GoalStatus.DROPPED)
+    unaligned = (
+        in_cycle.filter(status__in=open_statuses)
+        .exclude(owner_team__kind=TeamKind.COMPANY)
+        .filter(~Exists(any_parent))
+        .order_by("owner_team__name", "owner_member__user__full_name", "title")
+    )
+    objectives = visible.filter(owner_team__isnull=False, status__in=open_statuses)
+    objectives = objectives.filter(Q(cycle=cycle) | Q(cycle__isnull=True)) if cycle else objectives
+    if team_ids:
+        objectives = objectives.filter(owner_team_id__in=team_ids)
+    unsupported = (
+        objectives.filter(~Exists(any_child)).order_by(
+            "owner_team__kind", "owner_team__name", "title"
+        )  # company < department < team
+    )
+    # People: every goal counts here (a private active goal is an active goal), none is shown.
+    has_active = Goal.objects.filter(owner_member_id=OuterRef("pk"), status=GoalStatus.ACTIVE)
+    has_active = has_active.filter(Q(cycle=cycle) | Q(cycle__isnull=True)) if cycle else has_active
+    idle = Membership.objects.for_org(actor.organization_id).filter(is_active=True).filter(~Exists(has_active))
+    if team_ids:
+        idle = idle.filter(team_memberships__team_id__in=team_ids).distinct()
+    idle = idle.select_related("user").order_by("user__full_name")
+    recent = CheckIn.objects.filter(goal_id=OuterRef("pk"), created_at__gte=since)
+    last = CheckIn.objects.filter(goal_id=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
+    stale = (
+        visible.filter(Q(cycle=cycle) | Q(cycle__isnull=True) if cycle else Q(cycle__isnull=True))
+        .filter(status=GoalStatus.ACTIVE, created_at__lt=since)
+        .filter(_in_teams(team_ids) if team_ids else Q())
+        .filter(~Exists(recent))
+        .annotate(last_checkin=Subquery(last))
+        .order_by(F("last_checkin").asc(nulls_first=True), "title")
+    )
+    result = Gaps(
+        cycle=cycle,
+        unaligned=_section(unaligned),
+        unsupported=_section(unsupported),
+        idle_people=_section(idle),
+        stale=_section(stale),
+        since=timezone.localdate(since),
+    )
+    for section in (result.unaligned, result.unsupported, result.stale):
+        for goal in section.rows:
+            goal.health = goal_health(goal, settings_row, today)
+    return result
+
+
+# --- end-of-cycle report -------------------------------------------------------------
+
+
+def can_view_report(actor: Membership) -> bool:
+    """Admins, managers and anyone who manages a team or has people reporting to them."""
+    if actor.role in (Role.ADMIN, Role.MANAGER):
+        return True
+    return (
+        TeamMembership.objects.filter(membership_id=actor.pk, role=TeamRole.MANAGER).exists()
+        or Membership.objects.filter(line_manager_id=actor.pk, is_active=True).exists()
+    )
+
+
+@dataclass
+class ReportRow:
+    goal: Goal
+    owner: str
+    team: str
+
+
+@dataclass
+class Report:
+    cycle: Cycle
+    team: Team | None
+    rows: list[ReportRow]
+    counts: dict[str, int] = field(default_factory=dict)
+    average_score: float | None = None
+    average_progress: float | None = None
+    is_over: bool = True
+
+    @property
+    def closed(self) -> int:
+        return self.counts.get("achieved", 0) + self.counts.get("missed", 0) + self.counts.get("dropped", 0)
+
+    @property
+    def still_open(self) -> int:
+        return self.counts.get("active", 0) + self.counts.get("draft", 0)
+
+    @property
+    def hit_rate(self) -> float | None:
+        decided = self.counts.get("achieved", 0) + self.counts.get("missed", 0)
+        return self.counts.get("achieved", 0) / decided if decided else None
+
+
+def cycle_get(*, actor: Membership, public_id) -> Cycle:
+    return _get_or_404(Cycle.objects.for_org(actor.organization_id), public_id=public_id)
+
+
+def cycle_report(
+    *, actor: Membership, cycle: Cycle, team: Team | None = None, team_ids: list[int] | None = None, today=None
+) -> Report:
+    """Every goal of a cycle the actor can see: outcome, score, progress, reflections (two queries)."""
+    today = today or timezone.localdate()
+    qs = visible_goals(actor=actor).filter(cycle=cycle)
+    if team_ids:
+        qs = qs.filter(_in_teams(team_ids))
+    goals = list(
+        qs.select_related("owner_member__user", "owner_team")
+        .annotate(team_first=Coalesce("owner_team__name", Value("~")))
+        .order_by("team_first", "owner_member__user__full_name", "title", "id")
+    )
+    member_ids = {g.owner_member_id for g in goals if g.owner_member_id}
+    team_names: dict[int, list[str]] = defaultdict(list)
+    for membership_id, name in (
+        TeamMembership.objects.filter(membership_id__in=member_ids)
+        .order_by("team__name")
+        .values_list("membership_id", "team__name")
+        if member_ids
+        else []
+    ):
+        team_names[membership_id].append(name)
+    rows = []
+    counts: dict[str, int] = defaultdict(int)
+    for goal in goals:
+        counts[goal.status] += 1
+        if goal.owner_team_id:
+            rows.append(ReportRow(goal=goal, owner=goal.owner_team.name, team=goal.owner_team.name))
+        else:
+            rows.append(
+                ReportRow(
+                    goal=goal,
+                    owner=goal.owner_member.user.full_name,
+                    team=", ".join(team_names.get(goal.owner_member_id, [])),
+                )
+            )
+    scores = [float(g.score) for g in goals if g.score is not None]
+    counted = [g.progress for g in goals if g.status != GoalStatus.DROPPED]
+    return Report(
+        cycle=cycle,
+        team=team,
+        rows=rows,
+        counts=dict(counts),
+        average_score=sum(scores) / len(scores) if scores else None,
+        average_progress=sum(counted) / len(counted) if counted else None,
+        is_over=cycle.ends_on < today,
+    )
+
+
+# --- the alignment panel of one goal --------------------------------------------------
+
+
+@dataclass
+class LinkRow:
+    link: GoalAlignment
+    goal: Goal  # the other end
+    health: RolledHealth
+    can_change: bool
+
+
+@dataclass
+class KRRow:
+    kr: KeyResult
+    own: float
+    parent: KeyResult | None
+    parent_visible: bool
+    contributors: list[KeyResult]
+    hidden_contributors: int
+
+    @property
+    def has_contributors(self) -> bool:
+        return bool(self.contributors) or self.hidden_contributors > 0
+
+
+@dataclass
+class Panel:
+    goal: Goal
+    health: RolledHealth
+    can_edit: bool
+    parents: list[LinkRow]
+    hidden_parents: int
+    children: list[LinkRow]
+    hidden_children: int
+    suggestions: list[Goal]
+    krs: list[KRRow]
+    kr_targets: list[KeyResult]
+    settings: GoalSettings
+    q: str = ""
+    found: list[Goal] = field(default_factory=list)
+
+
+def link_parent_choices(*, actor: Membership):
+    """Goals a link may point to (the form validates against these): visible, open, this organization."""
+    return visible_goals(actor=actor).filter(status__in=(GoalStatus.ACTIVE, GoalStatus.DRAFT))
+
+
+def kr_target_choices(*, actor: Membership):
+    return KeyResult.objects.filter(
+        organization_id=actor.organization_id, goal_id__in=link_parent_choices(actor=actor).values("id")
+    )
+
+
+def link_get(*, actor: Membership, public_id) -> GoalAlignment:
+    """A link the actor can see at least one end of (they act on it only if they can edit an end)."""
+    visible = visible_goals(actor=actor).values("id")
+    qs = (
+        GoalAlignment.objects.filter(organization_id=actor.organization_id)
+        .filter(Q(child_id__in=visible) | Q(parent_id__in=visible))
+        .select_related("child__owner_member", "parent__owner_member", "child__cycle", "parent__cycle")
+    )
+    return _get_or_404(qs, public_id=public_id)
+
+
+def key_result_get(*, actor: Membership, public_id) -> KeyResult:
+    visible = visible_goals(actor=actor).values("id")
+    qs = KeyResult.objects.filter(organization_id=actor.organization_id, goal_id__in=visible).select_related(
+        "goal__owner_member", "goal__cycle"
+    )
+    return _get_or_404(qs, public_id=public_id)
+
+
+def _suggestions(actor: Membership, goal: Goal, exclude_ids: set[int], limit: int = 60) -> list[Goal]:
+    """Likely parents: open team objectives in an overlapping cycle (or open-ended), and the line manager's goals."""
+    qs = link_parent_choices(actor=actor).exclude(pk__in=exclude_ids | {goal.pk})
+    if goal.cycle_id:
+        qs = qs.filter(
+            Q(cycle__isnull=True)
+            | Q(cycle__starts_on__lte=goal.cycle.ends_on, cycle__ends_on__gte=goal.cycle.starts_on)
+        )
+    scope = Q(owner_team__isnull=False)
+    if goal.owner_member_id and goal.owner_member.line_manager_id:
+        scope |= Q(owner_member_id=goal.owner_member.line_manager_id)
+    return list(
+        qs.filter(scope)
+        .select_related("owner_team", "owner_member__user", "cycle")
+        .order_by(F("owner_team__kind").asc(nulls_last=True), "owner_team__name", "title")[:limit]
+    )
+
+
+def alignment_panel(*, actor: Membership, goal: Goal, q: str = "", today=None) -> Panel:
+    """Everything the goal's alignment panel shows: about ten queries."""
+    today = today or timezone.localdate()
+    settings_row = goal_settings(actor=actor)
+    links = list(
+        GoalAlignment.objects.filter(Q(child=goal) | Q(parent=goal))
+        .annotate(
+            parent_visible=Exists(visible_goals(actor=actor).filter(pk=OuterRef("parent_id"))),
+            child_visible=Exists(visible_goals(actor=actor).filter(pk=OuterRef("child_id"))),
+        )
+        .select_related(
+            "child__owner_member__user",
+            "child__owner_team",
+            "child__cycle",
+            "parent__owner_member__user",
+            "parent__owner_team",
+            "parent__cycle",
+        )
+        .order_by("-weight", "id")
+    )
+    up = [link for link in links if link.child_id == goal.pk]
+    down = [link for link in links if link.parent_id == goal.pk]
+    for link in up:
+        link.other_visible = link.parent_visible
+    for link in down:
+        link.other_visible = link.child_visible
+    others = [link.parent for link in up if link.other_visible] + [link.child for link in down if link.other_visible]
+    nodes = {n.obj.pk: n for n in _goal_nodes([goal, *others], actor=actor, settings_row=settings_row, today=today)}
+    can_edit = can_edit_goal(actor, goal)
+
+    def rows(selected, end: str) -> list[LinkRow]:
+        out = []
+        for link in selected:
+            if not link.other_visible:
+                continue
+            other = getattr(link, end)
+            if end == "child" and other.status == GoalStatus.DROPPED:
+                continue
+            out.append(
+                LinkRow(link=link, goal=other, health=nodes[other.pk].health, can_change=can_change_link(actor, link))
+            )
+        return out
+
+    parents = rows(up, "parent")
+    children = rows(down, "child")
+    live_children = [link for link in down if link.child.status != GoalStatus.DROPPED]
+    krs = list(goal.key_results.select_related("contributes_to__goal").order_by("position", "id"))
+    contributors = list(
+        KeyResult.objects.filter(contributes_to__goal=goal)
+        .exclude(goal__status=GoalStatus.DROPPED)
+        .annotate(goal_visible=Exists(visible_goals(actor=actor).filter(pk=OuterRef("goal_id"))))
+        .select_related("goal__owner_member__user", "goal__owner_team")
+        .order_by("goal__title", "title")
+    )
+    parent_visible = (
+        set(
+            visible_goals(actor=actor)
+            .filter(pk__in=[kr.contributes_to.goal_id for kr in krs if kr.contributes_to_id])
+            .values_list("pk", flat=True)
+        )
+        if any(kr.contributes_to_id for kr in krs)
+        else set()
+    )
+    by_parent: dict[int, list[KeyResult]] = defaultdict(list)
+    for c in contributors:
+        by_parent[c.contributes_to_id].append(c)
+    kr_rows = [
+        KRRow(
+            kr=kr,
+            own=kr.compute_progress(),
+            parent=kr.contributes_to,
+            parent_visible=bool(kr.contributes_to_id) and kr.contributes_to.goal_id in parent_visible,
+            contributors=[c for c in by_parent[kr.pk] if c.goal_visible],
+            hidden_contributors=sum(1 for c in by_parent[kr.pk] if not c.goal_visible),
+        )
+        for kr in krs
+    ]
+    targets: list[KeyResult] = []
+    if can_edit and krs and not goal.is_closed:
+        open_parents = [link.parent_id for link in up if link.other_visible and not link.parent.is_closed]
+        if open_parents:
+            targets = list(
+                KeyResult.objects.filter(goal_id__in=open_parents)
+                .select_related("goal")
+                .order_by("goal__title", "position", "id")
+            )
+    suggestions = _suggestions(actor, goal, {link.parent_id for link in up}) if can_edit and not goal.is_closed else []
+    return Panel(
+        goal=goal,
+        health=nodes[goal.pk].health,
+        can_edit=can_edit,
+        parents=parents,
+        hidden_parents=sum(1 for link in up if not link.other_visible),
+        children=children,
+        hidden_children=sum(1 for link in live_children if not link.other_visible),
+        suggestions=suggestions,
+        krs=kr_rows,
+        kr_targets=targets,
+        settings=settings_row,
+        q=q,
+        found=parent_search(actor=actor, goal=goal, q=q) if can_edit and not goal.is_closed else [],
+    )
+
+
+def parent_search(*, actor: Membership, goal: Goal, q: str, limit: int = 30) -> list[Goal]:
+    """Open goals whose title matches, for linking to a goal outside the suggestions."""
+    if not q:
+        return []
+    return list(
+        link_parent_choices(actor=actor)
+        .exclude(pk=goal.pk)
+        .filter(title__icontains=q)
+        .select_related("owner_team", "owner_member__user", "cycle")
+        .order_by("title")[:limit]
+    )
+
+
+def visibility_label(goal: Goal) -> str:
+    return {Visibility.TEAM: "team only", Visibility.PRIVATE: "private"}.get(goal.visibility, "")
