@@ -505,16 +505,16 @@ def send(delivery: Delivery, message: Message, *, connection=None) -> None:
 
         digest = digest_record(delivery=delivery, data=message.digest, subject=message.subject)
         message.url = path("notifications:digest", message.url, public_id=digest.public_id)
-    Notification.objects.get_or_create(
+    # The claim makes this the only transaction that can mark the delivery sent, so a plain
+    # insert is enough (the one-to-one key would refuse a second one anyway).
+    Notification.objects.create(
         delivery=delivery,
-        defaults={
-            "organization_id": delivery.organization_id,
-            "recipient_id": delivery.recipient_id,
-            "kind": message.kind,
-            "title": message.title[:200],
-            "body": message.body[:2000],
-            "url": message.url,
-        },
+        organization_id=delivery.organization_id,
+        recipient_id=delivery.recipient_id,
+        kind=message.kind,
+        title=message.title[:200],
+        body=message.body[:2000],
+        url=message.url,
     )
     if message.email and delivery.recipient.user.email_notifications:
         email = render_email(delivery, message)

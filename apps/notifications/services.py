@@ -583,9 +583,15 @@ class BatchResult:
 def deliver_batch(*, delivery_ids: list[int]) -> BatchResult:
     """Send each delivery that can still be claimed; one mail connection for the whole batch."""
     result = BatchResult()
+    delivery_ids = list(dict.fromkeys(delivery_ids))  # a repeated id is one delivery
+    # One cheap read first: a redelivered or redundant task skips what others already sent.
+    still_queued = set(
+        Delivery.objects.filter(pk__in=delivery_ids, state=DeliveryState.QUEUED).values_list("id", flat=True)
+    )
+    result.not_claimed = len(delivery_ids) - len(still_queued)
     connection = None
     try:
-        for delivery_id in delivery_ids:
+        for delivery_id in (i for i in delivery_ids if i in still_queued):
             if connection is None:
                 connection = get_connection()
             outcome = deliver(delivery_id=delivery_id, connection=connection)
