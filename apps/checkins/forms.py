@@ -332,6 +332,20 @@ class CheckinForm(forms.Form):
             )
         return rows
 
+    def error_summary(self) -> list[tuple[Goal, str, int]]:
+        """(goal, its first error, how many) for each goal with something to fix: the links atop the form."""
+        summary = []
+        for goal in self.goals:
+            names = [kr_field_key(kr) for kr in goal.key_results.all()]
+            names += [f"g-{goal.public_id}-{name}" for name in ("confidence", "status", "help_from")]
+            names += [f"g-{goal.public_id}-{name}" for name, _, _ in TEXT_FIELDS]
+            messages = list(self.goal_errors.get(str(goal.public_id), []))
+            for name in names:
+                messages += self.errors.get(name, [])
+            if messages:
+                summary.append((goal, messages[0], len(messages)))
+        return summary
+
     @property
     def error_count(self) -> int:
         return sum(len(e) for e in self.errors.values()) + sum(len(e) for e in self.goal_errors.values())

@@ -475,7 +475,10 @@ def team_review(*, actor: Membership, today: date | None = None) -> TeamReview:
     rows = []
     for report in reports:
         items = []
-        for c in report.latest:
+        newest_per_goal: dict[int, CheckIn] = {}
+        for c in report.latest:  # newest first: keep each goal's latest check-in of the period
+            newest_per_goal.setdefault(c.goal_id, c)
+        for c in newest_per_goal.values():
             earlier = [
                 o.confidence
                 for o in report.recent

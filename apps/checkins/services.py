@@ -203,6 +203,8 @@ def checkin_submit(*, actor: Membership, idempotency_key: uuid.UUID, entries: li
                 )
                 if made:
                     result.celebrations.append(celebration)
+        # The caller may have prefetched the goal's key results (a form does): recompute from the rows just saved.
+        getattr(goal, "_prefetched_objects_cache", {}).clear()
         goal_services.goal_recompute_progress(goal)
         if entry.status:
             goal.confidence = entry.status

@@ -3,6 +3,7 @@
 import re
 import uuid
 
+import pytest
 from django.urls import reverse
 
 from apps.checkins.models import Blocker, CheckIn, CheckinSubmission, KeyResultUpdate, Notice
@@ -112,9 +113,13 @@ def test_submit_all_saves_every_touched_goal_and_redirects_to_the_summary(member
     first = CheckIn.objects.get(goal=cw.goal)
     assert (first.confidence, first.status, first.wins) == (7, "on_track", "Two new logos")
     assert KeyResultUpdate.objects.get(checkin=first).old_value == 20
+    # leads (10 → 50) at 30 is 50 %, demos (0 → 10) at 2 is 20 %: the goal is at 35 %, up from 22.5 %
+    cw.goal.refresh_from_db()
+    assert first.progress == pytest.approx(0.35) and cw.goal.progress == pytest.approx(0.35)
 
     html = assert_page(member_client.get(_summary_url(submission)), "Check-in saved", "What moved")
     assert "Qualified leads" in html and "(+10)" in html
+    assert "<strong>35 %</strong>" in html
     assert '1</span><span class="stat__label">week in a row' in html
 
 
