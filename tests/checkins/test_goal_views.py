@@ -265,3 +265,18 @@ def test_resolving_another_organizations_blocker_is_not_found(outsider_client, c
 
 def test_resolve_refuses_get(member_client, cw):
     assert member_client.get(resolve_url(_blocker(cw))).status_code == 405
+
+
+def test_checkin_section_tag_renders_the_section_for_the_viewer(rf, cw):
+    from django.middleware.csrf import get_token
+    from django.template import engines
+
+    submit(cw.w.member, cw.goal, wins="From the tag", blockers="Tag blocker")
+    request = rf.get("/")
+    request.user, request.membership = cw.w.member.user, cw.w.member
+    template = engines["django"].from_string("{% load checkins %}{% checkin_section goal %}")
+    html = template.render({"goal": cw.goal}, request)
+    assert 'id="goal-checkins"' in html and "From the tag" in html and "Correct this" in html
+    assert 'name="csrfmiddlewaretoken"' in html and get_token(request)
+    request.membership = cw.w.peer
+    assert "Correct this" not in template.render({"goal": cw.goal}, request)

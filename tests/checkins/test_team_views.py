@@ -188,3 +188,12 @@ def test_script_in_a_comment_is_escaped(manager_client, cw):
     manager_client.post(comment_url(checkin), {"body": "<script>alert(1)</script>"})
     html = manager_client.get(TEAM).content.decode()
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_each_goal_shows_once_with_its_latest_checkin_of_the_week(manager_client, cw):
+    submit(cw.w.member, cw.goal, confidence=6, wins="Monday update")
+    submit(cw.w.member, cw.goal, confidence=7, wins="Friday update")
+    html = manager_client.get(TEAM).content.decode()
+    assert html.count('class="ci-item__goal"') == 1
+    assert "Friday update" in html and "Monday update" not in html
+    assert "▲</span> +1" in html

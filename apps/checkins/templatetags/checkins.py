@@ -514,3 +514,22 @@ def kudos_names(celebration) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.inclusion_tag("checkins/_goal_section.html", takes_context=True)
+def checkin_section(context, goal):
+    """The check-ins section of a goal page, in one line: ``{% load checkins %}{% checkin_section goal %}``.
+
+    The goals app's views need not import this app (dependencies run one way): the template asks for it.
+    """
+    from apps.checkins.selectors import goal_checkin_context
+
+    request = context.get("request")
+    actor = getattr(request, "membership", None) or context.get("membership")
+    section = goal_checkin_context(actor=actor, goal=goal)
+    section.update(
+        request=request,
+        membership=actor,
+        csrf_token=context.get("csrf_token"),
+    )
+    return section
