@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "apps.checkins",
     "apps.alignment",
     "apps.notifications",
+    "apps.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -296,3 +297,5 @@ LOGGING = {
 }
 GOALSITE_DEMO_HOOKS = ["apps.goals.demo.seed_goals", "apps.checkins.demo.seed_checkins"]
 GOALSITE_DEMO_HOOKS.append("apps.notifications.demo.seed")
+# Where "/" sends a signed-in person (a dotted path; core keeps its own page without it).
+GOALSITE_HOME_RESOLVER = "apps.dashboards.home.resolve"

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("apps.checkins.urls")),
     path("", include("apps.alignment.urls")),
     path("", include("apps.notifications.urls")),
+    path("", include("apps.dashboards.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -12,6 +14,13 @@ from . import selectors
 
 @require_GET
 def home(request: AuthedRequest) -> HttpResponse:
+    # A higher app may decide where "/" lands (settings.GOALSITE_HOME_RESOLVER, a dotted path
+    # to ``resolve(request) -> url | None``); core never imports it. Without one, this page.
+    resolver = getattr(settings, "GOALSITE_HOME_RESOLVER", "")
+    if resolver:
+        target = import_string(resolver)(request)
+        if target:
+            return redirect(target)
     actor = request.membership
     context = {
         "teams": account_selectors.my_teams(actor=actor),

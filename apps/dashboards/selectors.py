@@ -1,0 +1,831 @@
+"""Reads for the team alignment dashboard: a fixed number of queries whatever the team's size.
+
+What counts where (the privacy rule)
+------------------------------------
+* **Aggregates of a team** — overall progress, the status distribution, the
+  at-risk and off-track counts, the pacing line, the sub-team rows and the
+  heatmap — count **every** goal in scope, private ones included. A team's
+  62 % is the same 62 % for everyone who sees it (the alignment app's roll-up
+  rule: nobody can make a number look better by hiding a goal).
+* **Lists** — objectives, the at-risk list, blockers, celebrations — show only
+  goals the viewer may see (``Goal.objects.visible_to``). When an aggregate
+  counts goals the viewer cannot see, the page says how many ("and 1 more you
+  cannot see"), never which.
+* **Per-person numbers** (active goals, average progress, confidence trend)
+  count only goals the viewer may see: a number about one person's goals
+  would reveal a private goal's progress.
+
+The scope
+---------
+A dashboard is about one team *and its sub-teams*: the goals owned by those
+teams, and the goals of the people in them (active people; a person in two
+teams counts in both). Goals of the current cycle that are active, achieved
+or missed count; drafts and dropped goals do not. Admins may also open the
+whole organization (``?team=org``): every team, side by side.
+
+The queries
+-----------
+One query each for: the cycles (with the organization's goal settings), the
+teams of the organization, the aggregates (status counts per sub-team, people
+and check-ins per sub-team, the weekly pacing points: one raw SQL statement),
+the objectives, the at-risk list, the people rows, their confidence trend,
+the open blockers and this week's celebrations: nine, however many people,
+teams or goals there are.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.expressions import RawSQL
+from django.http import Http404
+from django.utils import timezone
+
+from apps.accounts.models import Membership, Team, TeamMembership, TeamRole
+from apps.checkins.models import Blocker, Celebration, CelebrationKind, CheckIn
+from apps.goals import progress as arithmetic
+from apps.goals.models import Cycle, Goal, GoalSettings, GoalStatus
+from apps.goals.selectors import LABELS, SYMBOLS, GoalHealth, goal_health
+
+from . import sql
+
+ORG = "org"
+COUNTED_STATUSES = (GoalStatus.ACTIVE, GoalStatus.ACHIEVED, GoalStatus.MISSED)
+# The status columns of the distribution and the heatmap, worst first after the open ones.
+STATUS_ORDER = ("on_track", "at_risk", "off_track", "not_started", "achieved", "missed")
+NEEDS_ATTENTION = ("at_risk", "off_track")
+LIST_LIMIT = 8
+TREND_WEEKS = 8
+ROLL_CALL_LIMIT = 30
+
+
+# --- teams and scope -------------------------------------------------------------------
+
+
+@dataclass
+class TeamNode:
+    id: int
+    public_id: uuid.UUID
+    name: str
+    kind: str
+    parent_id: int | None
+    managed: bool
+    depth: int = 0
+    children: list[TeamNode] = field(default_factory=list)
+
+    @property
+    def choice_label(self) -> str:
+        return "\u2003" * self.depth + self.name
+
+
+@dataclass
+class Scope:
+    """What a dashboard is about: one team (and its sub-teams) or the whole organization."""
+
+    label: str
+    team: TeamNode | None  # None: the whole organization with several top-level teams
+    is_org: bool
+    team_ids: list[int]  # the team and every team below it
+    objective_team_ids: list[int]  # whose goals are the "objectives"
+    rows: list[TeamNode]  # the sub-teams shown side by side (children of the team)
+    breadcrumbs: list[TeamNode]  # from the highest team the actor may open down to the parent
+    param: str  # the ?team= value that opens this scope
+
+
+def _team_tree(*, actor: Membership) -> tuple[dict[int, TeamNode], list[TeamNode]]:
+    """Every team of the actor's organization as a tree (one query), and the roots."""
+    managed = TeamMembership.objects.filter(team_id=OuterRef("pk"), membership_id=actor.pk, role=TeamRole.MANAGER)
+    rows = (
+        Team.objects.for_org(actor.organization_id)
+        .annotate(managed=Exists(managed))
+        .values_list("id", "public_id", "name", "kind", "parent_id", "managed")
+        .order_by("name")
+    )
+    nodes = {row[0]: TeamNode(*row) for row in rows}
+    roots = []
+    for node in nodes.values():
+        parent = nodes.get(node.parent_id) if node.parent_id else None
+        (parent.children if parent else roots).append(node)
+
+    def walk(node: TeamNode, depth: int, seen: set[int]) -> None:
+        node.depth = depth
+        seen.add(node.id)
+        for child in node.children:
+            if child.id not in seen:
+                walk(child, depth + 1, seen)
+
+    seen: set[int] = set()
+    for root in roots:
+        walk(root, 0, seen)
+    return nodes, roots
+
+
+def _subtree(node: TeamNode) -> list[int]:
+    ids, stack, seen = [], [node], set()
+    while stack:
+        current = stack.pop()
+        if current.id in seen:
+            continue
+        seen.add(current.id)
+        ids.append(current.id)
+        stack.extend(current.children)
+    return ids
+
+
+def _flatten(roots: list[TeamNode]) -> list[TeamNode]:
+    out: list[TeamNode] = []
+    stack = list(reversed(roots))
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if node.id in seen:
+            continue
+        seen.add(node.id)
+        out.append(node)
+        stack.extend(reversed(node.children))
+    return out
+
+
+def _parse_uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404("Not found.") from None
+
+
+@dataclass
+class ScopeChoice:
+    param: str
+    label: str
+    selected: bool
+
+
+def _org_scope(nodes: dict[int, TeamNode], roots: list[TeamNode], organization_name: str) -> Scope:
+    if len(roots) == 1:
+        root = roots[0]
+        return Scope(
+            label=organization_name,
+            team=root,
+            is_org=True,
+            team_ids=list(nodes),
+            objective_team_ids=[root.id],
+            rows=list(root.children),
+            breadcrumbs=[],
+            param=ORG,
+        )
+    return Scope(
+        label=organization_name,
+        team=None,
+        is_org=True,
+        team_ids=list(nodes),
+        objective_team_ids=[r.id for r in roots],
+        rows=list(roots),
+        breadcrumbs=[],
+        param=ORG,
+    )
+
+
+def resolve_scope(
+    *, actor: Membership, team_param: str | None, nodes: dict[int, TeamNode], roots: list[TeamNode]
+) -> Scope | None:
+    """The scope ``?team=`` asks for, if the actor may open it.
+
+    Admins: any team of their organization, or ``org``; by default their
+    highest managed team, else the organization. Everyone else: a team they
+    manage or any team below one; by default their highest managed team; None
+    when they manage no team. A team outside that reach is a 404, exactly like
+    a team that does not exist (or belongs to another organization).
+    """
+    is_admin = actor.role == "admin" and actor.is_active
+    managed = sorted((n for n in nodes.values() if n.managed), key=lambda n: (n.depth, n.name))
+    team_param = (team_param or "").strip()
+    if team_param == ORG:
+        if not is_admin:
+            raise Http404("Not found.")
+        return _org_scope(nodes, roots, actor.organization.name)
+    if team_param:
+        wanted = _parse_uuid(team_param)
+        node = next((n for n in nodes.values() if n.public_id == wanted), None)
+        if node is None:
+            raise Http404("Not found.")
+    elif managed:
+        node = managed[0]
+    elif is_admin:
+        return _org_scope(nodes, roots, actor.organization.name)
+    else:
+        return None
+    # Walk up: the chain of ancestors, and whether the actor manages one of them (or the team).
+    chain, current, seen = [], node, set()
+    while current is not None and current.id not in seen:
+        seen.add(current.id)
+        chain.append(current)
+        current = nodes.get(current.parent_id) if current.parent_id else None
+    chain.reverse()  # top-level first, the team last
+    if not is_admin:
+        top = next((i for i, n in enumerate(chain) if n.managed), None)
+        if top is None:
+            raise Http404("Not found.")
+        chain = chain[top:]
+    return Scope(
+        label=node.name,
+        team=node,
+        is_org=False,
+        team_ids=_subtree(node),
+        objective_team_ids=[node.id],
+        rows=list(node.children),
+        breadcrumbs=chain[:-1],
+        param=str(node.public_id),
+    )
+
+
+def scope_choices(*, actor: Membership, scope: Scope, nodes: dict[int, TeamNode], roots) -> list[ScopeChoice]:
+    """The picker: admins every team (indented) and the organization; others the teams they manage."""
+    current = scope.param
+    if actor.role == "admin":
+        choices = [ScopeChoice(ORG, f"Whole organization ({actor.organization.name})", current == ORG)]
+        choices += [ScopeChoice(str(n.public_id), n.choice_label, str(n.public_id) == current) for n in _flatten(roots)]
+        return choices
+    managed = sorted((n for n in nodes.values() if n.managed), key=lambda n: (n.depth, n.name))
+    choices = [ScopeChoice(str(n.public_id), n.name, str(n.public_id) == current) for n in managed]
+    if scope.team is not None and not any(c.selected for c in choices):
+        choices.append(ScopeChoice(current, scope.team.name, True))
+    return choices
+
+
+# --- cycles ------------------------------------------------------------------------------
+
+
+def _cycles(*, actor: Membership) -> list[Cycle]:
+    """The organization's cycles with its goal settings (one query; reverse one-to-one via select_related)."""
+    return list(
+        Cycle.objects.for_org(actor.organization_id).select_related("organization__goal_settings").order_by("starts_on")
+    )
+
+
+def pick_cycle(cycles: list[Cycle], cycle_param: str | None, today: date) -> Cycle | None:
+    """``?cycle=`` when it names one of the organization's cycles, else the current one (or the next)."""
+    if cycle_param:
+        wanted = _parse_uuid(cycle_param)
+        for cycle in cycles:
+            if cycle.public_id == wanted:
+                return cycle
+        raise Http404("Not found.")
+    containing = [c for c in cycles if c.starts_on <= today <= c.ends_on]
+    if containing:
+        return max(containing, key=lambda c: c.starts_on)
+    upcoming = [c for c in cycles if c.starts_on > today]
+    if upcoming:
+        return upcoming[0]
+    return cycles[-1] if cycles else None
+
+
+def _settings_of(cycle: Cycle | None, actor: Membership) -> GoalSettings:
+    if cycle is not None:
+        try:
+            return cycle.organization.goal_settings
+        except GoalSettings.DoesNotExist:
+            pass
+    return GoalSettings(organization_id=actor.organization_id)  # the defaults, unsaved
+
+
+# --- the page's data ------------------------------------------------------------------------
+
+
+@dataclass
+class StatusCount:
+    code: str
+    label: str
+    symbol: str
+    count: int
+    share: float  # of all counted goals, 0–1
+
+
+@dataclass
+class TeamRow:
+    """A sub-team rolled up: its people, goals by status, average progress, check-ins."""
+
+    team: TeamNode
+    people: int = 0
+    checked_in: int = 0
+    goals: int = 0
+    progress_sum: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def average(self) -> float | None:
+        return self.progress_sum / self.goals if self.goals else None
+
+    @property
+    def cells(self) -> list[tuple[str, int, int]]:
+        """(status, count, heat 0–4) for each heatmap column."""
+        return [(code, self.counts.get(code, 0), _heat(self.counts.get(code, 0), self.goals)) for code in STATUS_ORDER]
+
+    @property
+    def attention(self) -> int:
+        return sum(self.counts.get(code, 0) for code in NEEDS_ATTENTION)
+
+
+def _heat(count: int, total: int) -> int:
+    """0 (none) … 4 (half or more of the row): the heatmap's shade; the number is always printed too."""
+    if not count or not total:
+        return 0
+    share = count / total
+    return 1 if share < 0.15 else 2 if share < 0.3 else 3 if share < 0.5 else 4
+
+
+@dataclass
+class ObjectiveRow:
+    goal: Goal
+    health: GoalHealth
+    aligned: int  # goals aligned to it (all of them: a number, never names)
+
+
+@dataclass
+class AttentionRow:
+    goal: Goal
+    health: GoalHealth
+    behind: float | None  # points behind the expected pace, or None (owner's call without a pace)
+
+
+@dataclass
+class PersonRow:
+    member: Membership
+    is_manager: bool
+    active_goals: int
+    average: float | None
+    last_checkin: datetime | None
+    checked_in: bool
+    trend: list[float] = field(default_factory=list)  # average confidence per week, oldest first
+
+
+@dataclass
+class PacePoint:
+    week: date
+    day: date  # where the point sits: the end of the week (or today, this week)
+    actual: float
+    goals: int
+    expected: float
+
+
+@dataclass
+class Dashboard:
+    actor: Membership
+    scope: Scope
+    cycle: Cycle
+    today: date
+    week: date
+    settings: GoalSettings
+    expected: float
+    overall: float | None
+    overall_basis: str
+    total_goals: int
+    progress_sum: float
+    distribution: list[StatusCount]
+    objectives: list[ObjectiveRow]
+    objectives_hidden: int
+    attention: list[AttentionRow]
+    attention_total: int  # every at-risk / off-track goal in scope, private included
+    attention_visible: int
+    people_total: int
+    checked_in_total: int
+    people: list[PersonRow]
+    roll_call: list[PersonRow]  # check-ins this week across the scope: who has not first (capped)
+    team_rows: list[TeamRow]
+    direct_row: TeamRow | None
+    blockers: list[Blocker]
+    blockers_total: int
+    celebrations: list[Celebration]
+    celebrations_total: int
+    milestones_reached: int
+    targets_hit: int
+    goals_achieved: int
+    pacing: list[PacePoint]
+    choices: list[ScopeChoice]
+    cycles: list[Cycle]
+
+    @property
+    def count_of(self) -> dict[str, int]:
+        return {s.code: s.count for s in self.distribution}
+
+    @property
+    def at_risk(self) -> int:
+        return self.count_of.get("at_risk", 0)
+
+    @property
+    def off_track(self) -> int:
+        return self.count_of.get("off_track", 0)
+
+    @property
+    def attention_hidden(self) -> int:
+        return max(0, self.attention_total - self.attention_visible)
+
+    @property
+    def not_checked_in(self) -> list[PersonRow]:
+        return [p for p in self.roll_call if not p.checked_in]
+
+    @property
+    def has_checked_in(self) -> list[PersonRow]:
+        return [p for p in self.roll_call if p.checked_in]
+
+    @property
+    def not_checked_in_total(self) -> int:
+        return self.people_total - self.checked_in_total
+
+    @property
+    def compliance(self) -> float | None:
+        return self.checked_in_total / self.people_total if self.people_total else None
+
+    @property
+    def mean_now(self) -> float | None:
+        """The average stored progress of every goal in scope (the pacing chart's "now" point)."""
+        return self.progress_sum / self.total_goals if self.total_goals else None
+
+
+@dataclass
+class EmptyDashboard:
+    """A member who manages no team (and is not an admin), or an organization with no cycle yet."""
+
+    reason: str  # "no_team" or "no_cycle"
+    scope: Scope | None = None
+    choices: list[ScopeChoice] = field(default_factory=list)
+
+
+def _week_start(actor: Membership, today: date) -> datetime:
+    monday = today - timedelta(days=today.weekday())
+    return datetime.combine(monday, time.min, tzinfo=actor.user.tzinfo)
+
+
+def _in_scope(qs, scope: Scope):
+    """Goals owned by a team in scope or by a person in one of those teams."""
+    people = TeamMembership.objects.filter(team_id__in=scope.team_ids).values("membership_id")
+    return qs.filter(Q(owner_team_id__in=scope.team_ids) | Q(owner_member_id__in=people))
+
+
+def _aggregates(*, actor: Membership, scope: Scope, cycle: Cycle, settings: GoalSettings, today: date, week: date):
+    """Everything counted (private goals included) in one raw SQL statement.
+
+    Rows: ('g', group, status, n, progress sum) per sub-team and status; ('t', …) the same over the
+    whole scope (each goal once); ('o', …) the objectives; ('p', group, –, people, checked in) per
+    sub-team; ('P', …) over the scope (each person once); ('w', –, week, goals, progress sum) the
+    weekly pacing points (each goal's best check-in of the week).
+    """
+    team_t, tm_t = Team._meta.db_table, TeamMembership._meta.db_table
+    member_t = Membership._meta.db_table
+    user_t = Membership._meta.get_field("user").related_model._meta.db_table
+    goal_t, checkin_t = Goal._meta.db_table, CheckIn._meta.db_table
+    health = sql.health_sql("g", today, at_risk_gap=settings.at_risk_gap, off_track_gap=settings.off_track_gap)
+    root = scope.team.id if scope.team is not None else None
+    if scope.team is not None:
+        anchor = f"SELECT t.id, t.id FROM {team_t} t WHERE t.id = %s AND t.organization_id = %s"  # noqa: S608
+        anchor_params = [root, actor.organization_id]
+    else:
+        anchor = f"SELECT t.id, t.id FROM {team_t} t WHERE t.parent_id IS NULL AND t.organization_id = %s"  # noqa: S608
+        anchor_params = [actor.organization_id]
+    # Children of the scope's team start their own group; deeper teams inherit it.
+    root_literal = int(root) if root is not None else -1
+    objectives = ", ".join(str(int(i)) for i in scope.objective_team_ids) or "-1"
+    statuses = ", ".join(f"'{s}'" for s in COUNTED_STATUSES)
+    true = "TRUE" if connection.vendor == "postgresql" else "1"
+    week_lit = sql.date_literal(week)
+    start_lit, end_lit = sql.date_literal(cycle.starts_on), sql.date_literal(cycle.ends_on)
+    week_text = "CAST(c.period_start AS text)" if connection.vendor == "postgresql" else "c.period_start"
+    query = f"""
+    WITH RECURSIVE sub(team_id, grp) AS (
+        {anchor}
+        UNION ALL
+        SELECT t.id, CASE WHEN s.team_id = {root_literal} THEN t.id ELSE s.grp END
+        FROM {team_t} t JOIN sub s ON t.parent_id = s.team_id
+    ),
+    people AS (
+        SELECT DISTINCT tm.membership_id AS mid, s.grp,
+            CASE WHEN EXISTS (
+                SELECT 1 FROM {checkin_t} c WHERE c.author_id = tm.membership_id AND c.period_start = {week_lit}
+            ) THEN 1 ELSE 0 END AS checked
+        FROM {tm_t} tm
+        JOIN sub s ON s.team_id = tm.team_id
+        JOIN {member_t} m ON m.id = tm.membership_id
+        JOIN {user_t} u ON u.id = m.user_id
+        WHERE m.is_active = {true} AND u.is_active = {true}
+    ),
+    scoped AS (
+        SELECT g.id, g.progress, {health} AS health, s.grp,
+            CASE WHEN g.owner_team_id IN ({objectives}) THEN 1 ELSE 0 END AS objective
+        FROM {goal_t} g JOIN sub s ON s.team_id = g.owner_team_id
+        WHERE g.organization_id = %s AND g.cycle_id = %s AND g.status IN ({statuses})
+        UNION
+        SELECT g.id, g.progress, {health} AS health, p.grp, 0 AS objective
+        FROM {goal_t} g JOIN people p ON p.mid = g.owner_member_id
+        WHERE g.organization_id = %s AND g.cycle_id = %s AND g.status IN ({statuses})
+    ),
+    distinct_goals AS (
+        SELECT DISTINCT id, progress, health, objective FROM scoped
+    )
+    SELECT 'g', grp, health, COUNT(*), SUM(progress) FROM scoped GROUP BY grp, health
+    UNION ALL
+    SELECT 't', NULL, health, COUNT(*), SUM(progress) FROM distinct_goals GROUP BY health
+    UNION ALL
+    SELECT 'o', NULL, NULL, COUNT(*), SUM(progress) FROM distinct_goals WHERE objective = 1
+    UNION ALL
+    SELECT 'p', grp, NULL, COUNT(*), SUM(checked) FROM people GROUP BY grp
+    UNION ALL
+    SELECT 'P', NULL, NULL, COUNT(*), SUM(checked) FROM (SELECT DISTINCT mid, checked FROM people) d
+    UNION ALL
+    SELECT 'w', NULL, {week_text}, COUNT(*), SUM(c.progress) FROM (
+        SELECT c.goal_id, c.period_start, MAX(c.progress) AS progress
+        FROM {checkin_t} c
+        WHERE c.organization_id = %s AND c.period_start >= {start_lit} AND c.period_start <= {end_lit}
+          AND c.goal_id IN (SELECT id FROM distinct_goals)
+        GROUP BY c.goal_id, c.period_start
+    ) c GROUP BY c.period_start
+    """  # noqa: S608 - table names, ints and dates from the code; every request value is a parameter
+    params = [
+        *anchor_params,
+        actor.organization_id,
+        cycle.pk,
+        actor.organization_id,
+        cycle.pk,
+        actor.organization_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchall()
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def team_dashboard(
+    *, actor: Membership, team_param: str | None = None, cycle_param: str | None = None, today: date | None = None
+) -> Dashboard | EmptyDashboard:
+    """The manager's dashboard for ``?team=`` (see the module docstring for what counts)."""
+    today = today or timezone.now().astimezone(actor.user.tzinfo).date()
+    nodes, roots = _team_tree(actor=actor)
+    scope = resolve_scope(actor=actor, team_param=team_param, nodes=nodes, roots=roots)
+    if scope is None:
+        return EmptyDashboard(reason="no_team")
+    choices = scope_choices(actor=actor, scope=scope, nodes=nodes, roots=roots)
+    cycles = _cycles(actor=actor)
+    cycle = pick_cycle(cycles, cycle_param, today)
+    if cycle is None:
+        return EmptyDashboard(reason="no_cycle", scope=scope, choices=choices)
+    settings = _settings_of(cycle, actor)
+    week = today - timedelta(days=today.weekday())
+    expected = arithmetic.expected_progress(cycle.starts_on, cycle.ends_on, today) or 0.0
+
+    # 1. Aggregates (private goals count; nothing is named).
+    rows_by_group: dict[int, TeamRow] = {}
+    group_ids = {n.id for n in scope.rows}
+    if scope.team is not None:
+        group_ids.add(scope.team.id)
+    for node_id in group_ids:
+        rows_by_group[node_id] = TeamRow(team=nodes[node_id])
+    totals: dict[str, tuple[int, float]] = {}
+    objectives_count, objectives_sum = 0, 0.0
+    people_total = checked_total = 0
+    weekly: list[tuple[date, int, float]] = []
+    for kind, group, key, n, total in _aggregates(
+        actor=actor, scope=scope, cycle=cycle, settings=settings, today=today, week=week
+    ):
+        n, total = int(n or 0), float(total or 0)
+        if kind == "g" and group in rows_by_group:
+            row = rows_by_group[group]
+            row.goals += n
+            row.progress_sum += total
+            row.counts[key] = row.counts.get(key, 0) + n
+        elif kind == "t":
+            totals[key] = (n, total)
+        elif kind == "o":
+            objectives_count, objectives_sum = n, total
+        elif kind == "p" and group in rows_by_group:
+            rows_by_group[group].people += n
+            rows_by_group[group].checked_in += int(total)
+        elif kind == "P":
+            people_total, checked_total = n, int(total)
+        elif kind == "w" and key is not None:
+            weekly.append((_as_date(key), n, total))
+    total_goals = sum(n for n, _ in totals.values())
+    distribution = [
+        StatusCount(
+            code=code,
+            label=LABELS[code],
+            symbol=SYMBOLS[code],
+            count=totals.get(code, (0, 0.0))[0],
+            share=(totals.get(code, (0, 0.0))[0] / total_goals) if total_goals else 0.0,
+        )
+        for code in STATUS_ORDER
+    ]
+    if objectives_count:
+        overall = objectives_sum / objectives_count
+        overall_basis = (
+            f"the mean of {'the' if objectives_count > 1 else 'its'} {objectives_count} "
+            f"{'objective' if objectives_count == 1 else 'objectives'}' roll-up progress"
+        )
+    elif total_goals:
+        overall = sum(s for _, s in totals.values()) / total_goals
+        overall_basis = f"the mean progress of the {total_goals} goals in scope (no objectives set)"
+    else:
+        overall, overall_basis = None, "no goals in this cycle yet"
+    pacing = []
+    for monday, n, total in sorted(weekly):
+        if n == 0:
+            continue
+        day = min(monday + timedelta(days=6), today, cycle.ends_on)
+        pacing.append(
+            PacePoint(
+                week=monday,
+                day=day,
+                actual=total / n,
+                goals=n,
+                expected=arithmetic.expected_progress(cycle.starts_on, cycle.ends_on, day) or 0.0,
+            )
+        )
+
+    # 2. Lists: only goals the actor may see.
+    visible = Goal.objects.visible_to(actor)
+    in_cycle = _in_scope(visible.filter(cycle=cycle, status__in=COUNTED_STATUSES), scope)
+    objectives_qs = (
+        visible.filter(cycle=cycle, status__in=COUNTED_STATUSES, owner_team_id__in=scope.objective_team_ids)
+        .select_related("owner_team")
+        .annotate(aligned=Count("child_links", distinct=True))
+        .order_by("title")
+    )
+    objectives = [ObjectiveRow(g, goal_health(g, settings, today), g.aligned) for g in objectives_qs]
+
+    health = RawSQL(  # noqa: S611 - built from a date and two ints (see sql.py)
+        sql.health_sql(
+            Goal._meta.db_table, today, at_risk_gap=settings.at_risk_gap, off_track_gap=settings.off_track_gap
+        ),
+        [],
+    )
+    behind = RawSQL(sql.behind_sql(Goal._meta.db_table, today), [])  # noqa: S611
+    attention_qs = (
+        in_cycle.annotate(health_code=health, behind=behind)
+        .filter(health_code__in=NEEDS_ATTENTION)
+        .select_related("owner_member__user", "owner_team")
+        .annotate(total=Window(Count("id")))
+        .order_by(F("behind").desc(nulls_last=True), "title")[:LIST_LIMIT]
+    )
+    attention = []
+    attention_visible = 0
+    for g in attention_qs:
+        attention_visible = g.total
+        gap = g.behind * 100 if g.behind is not None else None
+        attention.append(AttentionRow(g, goal_health(g, settings, today), gap))
+    attention_total = sum(totals.get(code, (0, 0.0))[0] for code in NEEDS_ATTENTION)
+
+    # 3. People: the team's own members (sub-teams are rows of their own).
+    people: list[PersonRow] = []
+    if scope.team is not None:
+        theirs = visible.filter(owner_member_id=OuterRef("membership_id"), cycle=cycle, status=GoalStatus.ACTIVE)
+        per_person = theirs.order_by().values("owner_member_id")
+        last = CheckIn.objects.filter(author_id=OuterRef("membership_id")).order_by("-created_at").values("created_at")
+        members = (
+            TeamMembership.objects.filter(
+                team_id=scope.team.id, membership__is_active=True, membership__user__is_active=True
+            )
+            .select_related("membership__user")
+            .annotate(
+                goal_count=Subquery(per_person.annotate(n=Count("id")).values("n")[:1], output_field=IntegerField()),
+                goal_avg=Subquery(per_person.annotate(a=Avg("progress")).values("a")[:1]),
+                last_checkin=Subquery(last[:1]),
+                checked_week=Exists(CheckIn.objects.filter(author_id=OuterRef("membership_id"), period_start=week)),
+            )
+            .order_by("membership__user__full_name")
+        )
+        for tm in members:
+            people.append(
+                PersonRow(
+                    member=tm.membership,
+                    is_manager=tm.role == TeamRole.MANAGER,
+                    active_goals=tm.goal_count or 0,
+                    average=tm.goal_avg,
+                    last_checkin=tm.last_checkin,
+                    checked_in=tm.checked_week,
+                )
+            )
+    if people:
+        by_id = {p.member.pk: p for p in people}
+        trend_rows = (
+            CheckIn.objects.filter(
+                author_id__in=list(by_id),
+                period_start__gte=week - timedelta(weeks=TREND_WEEKS - 1),
+                confidence__isnull=False,
+                goal_id__in=visible.values("id"),
+            )
+            .values("author_id", "period_start")
+            .annotate(avg=Avg("confidence"))
+            .order_by("author_id", "period_start")
+        )
+        for row in trend_rows:
+            by_id[row["author_id"]].trend.append(float(row["avg"]))
+
+    # 4. Who has checked in this week across the scope (the people rows already say it for a single team).
+    if scope.rows:
+        in_teams = TeamMembership.objects.filter(team_id__in=scope.team_ids).values("membership_id")
+        last_any = CheckIn.objects.filter(author_id=OuterRef("pk")).order_by("-created_at").values("created_at")
+        roll_call = [
+            PersonRow(
+                member=m,
+                is_manager=False,
+                active_goals=0,
+                average=None,
+                last_checkin=m.last_checkin,
+                checked_in=m.checked_week,
+            )
+            for m in Membership.objects.filter(pk__in=in_teams, is_active=True, user__is_active=True)
+            .select_related("user")
+            .annotate(
+                checked_week=Exists(CheckIn.objects.filter(author_id=OuterRef("pk"), period_start=week)),
+                last_checkin=Subquery(last_any[:1]),
+            )
+            .order_by("checked_week", "user__full_name")[:ROLL_CALL_LIMIT]
+        ]
+    else:
+        roll_call = people
+
+    # 5. Open blockers and this week's celebrations on visible goals in scope.
+    scope_goal_ids = _in_scope(visible, scope).values("id")
+    blockers = list(
+        Blocker.objects.filter(organization_id=actor.organization_id, resolved_at__isnull=True)
+        .filter(goal_id__in=scope_goal_ids, goal__status__in=[GoalStatus.ACTIVE, GoalStatus.DRAFT])
+        .select_related("goal", "author__user", "help_from__user")
+        .annotate(total=Window(Count("id")))
+        .order_by("-created_at")[:LIST_LIMIT]
+    )
+    week_start = _week_start(actor, today)
+    celebrations = list(
+        Celebration.objects.filter(organization_id=actor.organization_id, created_at__gte=week_start)
+        .filter(goal_id__in=scope_goal_ids)
+        .select_related("goal", "member__user")
+        .annotate(
+            total=Window(Count("id")),
+            milestones=Window(Sum(Case(When(kind=CelebrationKind.MILESTONE, then=Value(1)), default=Value(0)))),
+            targets=Window(Sum(Case(When(kind=CelebrationKind.KR_TARGET, then=Value(1)), default=Value(0)))),
+        )
+        .order_by("-created_at")[:LIST_LIMIT]
+    )
+    first = celebrations[0] if celebrations else None
+
+    team_rows = [rows_by_group[n.id] for n in scope.rows if n.id in rows_by_group]
+    direct = rows_by_group.get(scope.team.id) if scope.team is not None and scope.rows else None
+    return Dashboard(
+        actor=actor,
+        scope=scope,
+        cycle=cycle,
+        today=today,
+        week=week,
+        settings=settings,
+        expected=expected,
+        overall=overall,
+        overall_basis=overall_basis,
+        total_goals=total_goals,
+        progress_sum=sum(s for _, s in totals.values()),
+        distribution=distribution,
+        objectives=objectives,
+        objectives_hidden=max(0, objectives_count - len(objectives)),
+        attention=attention,
+        attention_total=attention_total,
+        attention_visible=attention_visible,
+        people_total=people_total,
+        checked_in_total=checked_total,
+        people=people,
+        roll_call=roll_call,
+        team_rows=team_rows,
+        direct_row=direct if direct is not None and (direct.goals or direct.people) else None,
+        blockers=blockers,
+        blockers_total=blockers[0].total if blockers else 0,
+        celebrations=celebrations,
+        celebrations_total=first.total if first else 0,
+        milestones_reached=int(first.milestones or 0) if first else 0,
+        targets_hit=int(first.targets or 0) if first else 0,
+        goals_achieved=(first.total - int(first.milestones or 0) - int(first.targets or 0)) if first else 0,
+        pacing=pacing,
+        choices=choices,
+        cycles=cycles,
+    )
+
+
+def manages_any_team(*, actor: Membership) -> bool:
+    """Whether the actor's home is the dashboard: admins, and anyone who manages a team."""
+    if actor.role == "admin":
+        return True
+    return TeamMembership.objects.filter(membership_id=actor.pk, role=TeamRole.MANAGER).exists()
