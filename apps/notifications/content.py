@@ -60,27 +60,61 @@ class Message:
 # --- build ---------------------------------------------------------------------------------
 
 
-def build(delivery: Delivery) -> Message | None:
-    builder = BUILDERS[delivery.kind]
-    return builder(delivery)
+@dataclass
+class BatchContext:
+    """Reads shared by a batch of reminders: one query each instead of one per message."""
+
+    preferences: dict[int, ReminderPreference] = field(default_factory=dict)
+    checked_in: set[tuple[int, date]] = field(default_factory=set)
+    goals: dict[int, list[Goal]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, deliveries: list[Delivery]) -> BatchContext:
+        reminders = [d for d in deliveries if d.kind == DeliveryKind.REMINDER and d.recipient_id]
+        context = cls()
+        if not reminders:
+            return context
+        member_ids = {d.recipient_id for d in reminders}
+        weeks = {date.fromisoformat(d.period) for d in reminders}
+        context.preferences = {p.member_id: p for p in ReminderPreference.objects.filter(member_id__in=member_ids)}
+        context.checked_in = set(
+            CheckIn.objects.filter(author_id__in=member_ids, period_start__in=weeks)
+            .values_list("author_id", "period_start")
+            .distinct()
+        )
+        goals = Goal.objects.filter(owner_member_id__in=member_ids, status=GoalStatus.ACTIVE).order_by(
+            "due_date", "title"
+        )
+        for goal in goals:
+            mine = context.goals.setdefault(goal.owner_member_id, [])
+            if len(mine) < 5:
+                mine.append(goal)
+        return context
+
+
+def build(delivery: Delivery, context: BatchContext | None = None) -> Message | None:
+    if delivery.kind == DeliveryKind.REMINDER:
+        return _reminder(delivery, context or BatchContext.load([delivery]))
+    return BUILDERS[delivery.kind](delivery)
 
 
 def _member_ok(member: Membership | None) -> bool:
     return member is not None and member.is_active and member.user.is_active
 
 
-def _reminder(delivery: Delivery) -> Message | None:
+def _reminder(delivery: Delivery, context: BatchContext) -> Message | None:
+    """Still due? (reminders on, not paused, not checked in since the scan), then the message."""
     member = delivery.recipient
     if not _member_ok(member) or not member.user.email_notifications:
         return None
     monday = date.fromisoformat(delivery.period)
-    preference = ReminderPreference.objects.filter(member=member).first()
+    preference = context.preferences.get(member.pk)
     today = schedule.local_week(timezone.now(), member.user.time_zone).today
     if preference and (not preference.enabled or (preference.paused_until and today <= preference.paused_until)):
         return None
-    if CheckIn.objects.filter(author=member, period_start=monday).exists():
+    if (member.pk, monday) in context.checked_in:
         return None
-    goals = list(Goal.objects.filter(owner_member=member, status=GoalStatus.ACTIVE).order_by("due_date", "title")[:5])
+    goals = context.goals.get(member.pk, [])
     week_path = path("checkins:week", "/checkins/week/")
     return Message(
         kind=NotificationKind.REMINDER,
@@ -431,7 +465,6 @@ def _team_webhook(delivery: Delivery) -> Message | None:
 
 
 BUILDERS = {
-    DeliveryKind.REMINDER: _reminder,
     DeliveryKind.MANAGER_NOTICE: _manager_notice,
     DeliveryKind.MANAGER_DIGEST: _manager_digest,
     DeliveryKind.PERSONAL_DIGEST: _personal_digest,

@@ -580,21 +580,29 @@ class BatchResult:
     failed: int = 0
 
 
+def _loaded(ids) -> dict[int, Delivery]:
+    rows = Delivery.objects.filter(pk__in=ids, state=DeliveryState.QUEUED).select_related(
+        "recipient__user", "recipient__organization", "team", "organization"
+    )
+    return {d.pk: d for d in rows}
+
+
 def deliver_batch(*, delivery_ids: list[int]) -> BatchResult:
-    """Send each delivery that can still be claimed; one mail connection for the whole batch."""
+    """Send each delivery that can still be claimed; one mail connection and one set of reads for the batch."""
     result = BatchResult()
     delivery_ids = list(dict.fromkeys(delivery_ids))  # a repeated id is one delivery
-    # One cheap read first: a redelivered or redundant task skips what others already sent.
-    still_queued = set(
-        Delivery.objects.filter(pk__in=delivery_ids, state=DeliveryState.QUEUED).values_list("id", flat=True)
-    )
-    result.not_claimed = len(delivery_ids) - len(still_queued)
+    # One read for the whole batch: a redelivered or redundant task skips what others already sent.
+    rows = _loaded(delivery_ids)
+    result.not_claimed = len(delivery_ids) - len(rows)
+    context = content.BatchContext.load(list(rows.values()))
     connection = None
     try:
-        for delivery_id in (i for i in delivery_ids if i in still_queued):
+        for delivery_id in delivery_ids:
+            if delivery_id not in rows:
+                continue
             if connection is None:
                 connection = get_connection()
-            outcome = deliver(delivery_id=delivery_id, connection=connection)
+            outcome = deliver(delivery_id=delivery_id, connection=connection, loaded=rows[delivery_id], context=context)
             setattr(result, outcome, getattr(result, outcome) + 1)
             if outcome in ("retried", "failed"):
                 _close_quietly(connection)
@@ -612,16 +620,20 @@ def _close_quietly(connection) -> None:
         log.debug("closing the mail connection failed", exc_info=True)
 
 
-def deliver(*, delivery_id: int, connection=None) -> str:
-    """Claim and send one delivery. Returns sent / skipped / not_claimed / retried / failed."""
+def deliver(*, delivery_id: int, connection=None, loaded: Delivery | None = None, context=None) -> str:
+    """Claim and send one delivery. Returns sent / skipped / not_claimed / retried / failed.
+
+    ``loaded`` and ``context`` are the batch's reads (see ``deliver_batch``); the claim
+    below is what decides, not what was read.
+    """
     token = claim(delivery_id=delivery_id)
     if token is None:
         return "not_claimed"
-    delivery = Delivery.objects.select_related(
+    delivery = loaded or Delivery.objects.select_related(
         "recipient__user", "recipient__organization", "team", "organization"
     ).get(pk=delivery_id)
     try:
-        message = content.build(delivery)
+        message = content.build(delivery, context=context)
         with transaction.atomic():
             done_state = DeliveryState.SENT if message is not None else DeliveryState.SKIPPED
             marked = Delivery.objects.filter(pk=delivery_id, claim_token=token, state=DeliveryState.SENDING).update(
