@@ -198,9 +198,7 @@ class ConfidenceForm(forms.Form):
         choices=[("", "Let the pace decide"), *Health.choices],
         help_text="Your call overrides the pace-based status; the page still shows what the pace alone says.",
     )
-    note = forms.CharField(
-        required=False, max_length=300, label="Why? (optional)", help_text="Shown next to the status."
-    )
+    note = forms.CharField(required=False, max_length=300, label="Why?", help_text="Shown next to the status.")
 
 
 # --- key results ---------------------------------------------------------------------

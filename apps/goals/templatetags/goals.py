@@ -9,9 +9,12 @@ from decimal import Decimal
 import markdown as markdown_lib
 import nh3
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
 
+from apps.goals.models import Framework, GoalStatus, Health, Horizon, Visibility
 from apps.goals.selectors import LABELS, SYMBOLS
 
 register = template.Library()
@@ -146,6 +149,31 @@ def plain_num(value) -> str:
 def pct(value) -> int:
     """0–1 → whole percent."""
     return _pct(value)
+
+
+@register.filter
+def ago(moment) -> str:
+    """“3 hours ago”, or “just now” under a minute."""
+    if not moment:
+        return ""
+    if (timezone.now() - moment).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(moment).split(',')[0]} ago"
+
+
+EVENT_VALUE_LABELS = {
+    "status": dict(GoalStatus.choices),
+    "confidence": dict(Health.choices),
+    "visibility": dict(Visibility.choices),
+    "framework": dict(Framework.choices),
+    "horizon": dict(Horizon.choices),
+}
+
+
+@register.filter
+def event_value(value: str, field: str) -> str:
+    """A history value in words: “active” → “Active”, “at_risk” → “At risk”."""
+    return EVENT_VALUE_LABELS.get(field, {}).get(value, value)
 
 
 HORIZON_SHORT = {"short": "short-term", "mid": "mid-term", "long": "long-term"}

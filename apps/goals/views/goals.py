@@ -82,9 +82,13 @@ def _detail_context(actor, goal: Goal, **overrides) -> dict:
     health = selectors.goal_health(goal, settings_row, today)
     children = list(selectors.goal_children(actor=actor, goal=goal))
     kr_forms = overrides.pop("kr_forms", {})
+    # Pace applies to an active goal only; a draft or closed goal's bars show progress alone.
+    pace = health.expected if goal.status == GoalStatus.ACTIVE else None
     key_results = list(goal.key_results.all())
     for kr in key_results:
-        kr.health_code = selectors.kr_health(kr, health.expected, settings_row)
+        kr.health_code = selectors.kr_health(kr, pace, settings_row) if pace is not None else ""
+        if kr.progress >= 1:
+            kr.health_code = "achieved"
         kr.value_form = kr_forms.get(kr.pk) or _kr_value_form(kr)
     milestones = list(goal.milestones.all())
     step, steps = selectors.plan_position(milestones)
@@ -97,6 +101,7 @@ def _detail_context(actor, goal: Goal, **overrides) -> dict:
     context = {
         "goal": goal,
         "health": health,
+        "pace": pace,
         "settings": settings_row,
         "can_edit": can_edit,
         "can_coach": can_coach_goal(actor, goal),
