@@ -105,17 +105,19 @@ def _svg(frame: _Frame, label: str, body: SafeString, extra_class: str = "") -> 
 
 
 def _grid(frame: _Frame, ticks: Iterable[tuple[float, str]]) -> SafeString:
+    """Horizontal grid lines with their labels; on small screens only every other label shows (CSS)."""
     parts = []
-    for value, text in ticks:
+    for index, (value, text) in enumerate(ticks):
         y = frame.y(value)
         parts.append(
             format_html(
                 '<line class="chart__grid" x1="{}" x2="{}" y1="{}" y2="{}"></line>'
-                '<text class="chart__label" x="{}" y="{}" text-anchor="end" dominant-baseline="middle">{}</text>',
+                '<text class="chart__label{}" x="{}" y="{}" text-anchor="end" dominant-baseline="middle">{}</text>',
                 frame.x0,
                 frame.x1,
                 y,
                 y,
+                " chart__label--minor" if index % 2 else "",
                 frame.x0 - 6,
                 y,
                 text,
