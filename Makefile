@@ -39,8 +39,15 @@ run: install
 browsers:
 	@bash scripts/ensure-chromium.sh
 
+# Unit and view tests run on TEST_WORKERS processes (pytest-xdist, one database
+# each); integration (real Celery workers, Redis) and browser tests run after,
+# in one process. JUNIT_DIR=dir writes junit-fast.xml and junit-slow.xml there.
+TEST_WORKERS ?= 2
 test: install-dev browsers
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@status=0; \
+	$(PY) -m pytest tests --ignore=tests/integration --ignore=tests/browser -n $(TEST_WORKERS) $(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/junit-fast.xml) $(PYTEST_ARGS) || status=$$?; \
+	$(PY) -m pytest tests/integration tests/browser $(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/junit-slow.xml) $(PYTEST_ARGS) || status=$$?; \
+	exit $$status
 
 lint: install-dev
 	$(PY) -m ruff check .
