@@ -277,6 +277,8 @@ NOTIFICATIONS_REQUEUE_AFTER = env_int("NOTIFICATIONS_REQUEUE_AFTER", 600)
 NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 5)
 NOTIFICATIONS_RETRY_BASE = env_int("NOTIFICATIONS_RETRY_BASE", 60)
 NOTIFICATIONS_RETRY_CAP = env_int("NOTIFICATIONS_RETRY_CAP", 900)
+# Benchmarks only: claim and mark each delivery without rendering or sending it.
+NOTIFICATIONS_CLAIM_ONLY = env_bool("NOTIFICATIONS_CLAIM_ONLY", False)
 # Optional dedicated queue for the send tasks (then run a worker with -Q celery,<name>).
 NOTIFICATIONS_QUEUE = os.environ.get("NOTIFICATIONS_QUEUE", "")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -12,6 +12,7 @@ import json
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -29,8 +30,18 @@ from .models import Channel, Delivery, DeliveryKind, Notification, NotificationK
 
 
 def path(name: str, fallback: str, **kwargs) -> str:
+    if not kwargs:
+        return _static_path(name, fallback)
     try:
-        return reverse(name, kwargs=kwargs or None)
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return fallback
+
+
+@lru_cache(maxsize=64)
+def _static_path(name: str, fallback: str) -> str:
+    try:
+        return reverse(name)
     except NoReverseMatch:
         return fallback
 

@@ -143,14 +143,15 @@ def test_kill_9_of_the_whole_worker_then_restart_loses_nothing(worker_factory, n
     services.scan(kinds=["reminders"])
     wait_for(lambda: len(worker.sent()) >= 300, timeout=90, message="the fan-out to get going")
     worker.kill_all()
-    in_flight = ledger_states(notif_world).get("sending", 0)  # claimed, never marked: sent or not, nobody knows
+    states_at_kill = ledger_states(notif_world)
+    in_flight = states_at_kill.get("sending", 0)  # claimed, never marked: sent or not, nobody knows
     at_kill = len(worker.sent())
     worker.start()  # a new worker on the same queue
     sweeps = settle(notif_world, people, timeout=150)
     time.sleep(1)
     duplicates = _assert_each_reminded_once(worker, notif_world, people)
     print(
-        f"\n[kill -9 whole worker] {people} due, {at_kill} sent before the kill, {in_flight} in flight at the kill, "
+        f"\n[kill -9 whole worker] {people} due, {at_kill} sent before the kill, ledger at the kill {states_at_kill}, "
         f"sweeper re-queued {sweeps['reclaimed']} stale claims and re-enqueued {sweeps['requeued']} lost messages, "
         f"{duplicates} duplicates"
     )
