@@ -164,7 +164,9 @@ def unsubscribe_one_click(request: HttpRequest, token: str) -> HttpResponse:
 def ops(request: AuthedRequest) -> HttpResponse:
     check_org_admin(request.membership)
     person = request.GET.get("person") or None
-    summary = selectors.ops_summary(actor=request.membership, person_public_id=person)
+    summary = selectors.ops_summary(
+        actor=request.membership, person_public_id=person, stuck_after_seconds=services.conf("CLAIM_TIMEOUT", 600)
+    )
     return render(request, "notifications/ops.html", {"summary": summary})
 
 

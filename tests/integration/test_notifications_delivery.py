@@ -136,7 +136,7 @@ def test_kill_9_of_a_worker_child_mid_fan_out_loses_nothing_and_duplicates_nothi
 
 def test_kill_9_of_the_whole_worker_then_restart_loses_nothing(worker_factory, notif_world):
     """A file sink is outside the database transaction, like SMTP: duplicates ≤ messages in flight at the kill."""
-    people = 2000
+    people = 1200
     worker = worker_factory(backend=LINE_BACKEND)
     add_people(notif_world, people)
 
@@ -160,7 +160,7 @@ def test_kill_9_of_the_whole_worker_then_restart_loses_nothing(worker_factory, n
 
 def test_redis_connections_killed_mid_fan_out_loses_nothing(worker_factory, notif_world):
     """CLIENT KILL of every connection to this test's Redis database (the shared server stays up for others)."""
-    people = 2000
+    people = 1200
     worker = worker_factory(backend=OUTBOX_BACKEND)
     add_people(notif_world, people)
 
