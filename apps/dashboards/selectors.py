@@ -39,6 +39,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Avg,
@@ -62,7 +64,7 @@ from django.utils import timezone
 from apps.accounts.models import Membership, Team, TeamMembership, TeamRole
 from apps.checkins.models import Blocker, Celebration, CelebrationKind, CheckIn
 from apps.goals import progress as arithmetic
-from apps.goals.models import Cycle, Goal, GoalSettings, GoalStatus
+from apps.goals.models import Cycle, Goal, GoalSettings, GoalStatus, Visibility
 from apps.goals.selectors import LABELS, SYMBOLS, GoalHealth, goal_health
 
 from . import sql
@@ -75,6 +77,10 @@ NEEDS_ATTENTION = ("at_risk", "off_track")
 LIST_LIMIT = 8
 TREND_WEEKS = 8
 ROLL_CALL_LIMIT = 30
+# A scope with more teams than this (or the whole organization) is kept for
+# settings.DASHBOARDS_CACHE_SECONDS (60 s by default) per viewer: its numbers cover
+# hundreds of people and thousands of goals, and a minute old is fresh enough.
+LARGE_SCOPE_TEAMS = 20
 
 
 # --- teams and scope -------------------------------------------------------------------
@@ -374,6 +380,11 @@ class PersonRow:
     last_checkin: datetime | None
     checked_in: bool
     trend: list[float] = field(default_factory=list)  # average confidence per week, oldest first
+    name: str = ""  # for roll-call rows, whose member is not loaded
+
+    @property
+    def full_name(self) -> str:
+        return self.name or self.member.user.full_name
 
 
 @dataclass
@@ -420,6 +431,9 @@ class Dashboard:
     pacing: list[PacePoint]
     choices: list[ScopeChoice]
     cycles: list[Cycle]
+    computed_at: datetime = field(default_factory=timezone.now)
+    cache_seconds: int = 0  # > 0: a large scope, kept this long (the page says so)
+    from_cache: bool = False
 
     @property
     def count_of(self) -> dict[str, int]:
@@ -473,70 +487,92 @@ def _week_start(actor: Membership, today: date) -> datetime:
     return datetime.combine(monday, time.min, tzinfo=actor.user.tzinfo)
 
 
-def _in_scope(qs, scope: Scope):
-    """Goals owned by a team in scope or by a person in one of those teams."""
-    people = TeamMembership.objects.filter(team_id__in=scope.team_ids).values("membership_id")
-    return qs.filter(Q(owner_team_id__in=scope.team_ids) | Q(owner_member_id__in=people))
+def _visible_q(actor: Membership, prefix: str = "") -> Q:
+    """``Goal.objects.visible_to(actor)`` as a condition on a goal (or on ``<prefix>`` a related goal).
 
-
-def _aggregates(*, actor: Membership, scope: Scope, cycle: Cycle, settings: GoalSettings, today: date, week: date):
-    """Everything counted (private goals included) in one raw SQL statement.
-
-    Rows: ('g', group, status, n, progress sum) per sub-team and status; ('t', …) the same over the
-    whole scope (each goal once); ('o', …) the objectives; ('p', group, –, people, checked in) per
-    sub-team; ('P', …) over the scope (each person once); ('w', –, week, goals, progress sum) the
-    weekly pacing points (each goal's best check-in of the week).
+    The same rules, written so the database checks them row by row on the goals a query
+    already narrowed down, instead of first listing every goal the actor may see
+    (tests/dashboards/test_privacy.py holds the two to the same answers).
     """
-    team_t, tm_t = Team._meta.db_table, TeamMembership._meta.db_table
-    member_t = Membership._meta.db_table
-    user_t = Membership._meta.get_field("user").related_model._meta.db_table
+    if actor.role == "admin":
+        return Q()
+    p = prefix
+    my_team_ids = TeamMembership.objects.filter(membership_id=actor.pk).values("team_id")
+    managed_team_ids = TeamMembership.objects.filter(membership_id=actor.pk, role=TeamRole.MANAGER).values("team_id")
+    teammate_ids = TeamMembership.objects.filter(team_id__in=my_team_ids).values("membership_id")
+    report_ids = Membership.objects.filter(line_manager_id=actor.pk).values("id")
+    return (
+        Q(**{f"{p}visibility": Visibility.ORGANIZATION})
+        | Q(**{f"{p}owner_member_id": actor.pk})
+        | Q(**{f"{p}owner_member_id__in": report_ids})
+        | Q(**{f"{p}visibility": Visibility.TEAM, f"{p}owner_team_id__in": my_team_ids})
+        | Q(**{f"{p}visibility": Visibility.TEAM, f"{p}owner_member_id__in": teammate_ids})
+        | Q(**{f"{p}visibility": Visibility.PRIVATE, f"{p}owner_team_id__in": managed_team_ids})
+    )
+
+
+def _groups(scope: Scope) -> dict[int, int]:
+    """Team id → the row it rolls up into: the scope's team itself, or the child (sub-team) it sits under."""
+    group_of: dict[int, int] = {}
+    if scope.team is not None:
+        group_of[scope.team.id] = scope.team.id
+    for row in scope.rows:
+        for team_id in _subtree(row):
+            group_of[team_id] = row.id
+    return group_of
+
+
+def _values(pairs) -> str:
+    """``(VALUES (1, 2), …)`` of integer pairs (ids from the database, never from a request)."""
+    body = ", ".join(f"({int(a)}, {int(b)})" for a, b in pairs)
+    return body or "(-1, -1)"
+
+
+def _aggregates(
+    *,
+    actor: Membership,
+    scope: Scope,
+    cycle: Cycle,
+    settings: GoalSettings,
+    today: date,
+    team_groups: dict[int, int],
+    person_groups: set[tuple[int, int]],
+):
+    """Every goal in scope counted by sub-team and status, and the weekly pacing points: one statement.
+
+    Private goals included (these are aggregates). Rows: ('g', group, status, goals, progress sum)
+    per sub-team; ('t', –, status, goals, progress sum) over the scope, each goal once; ('o', …) the
+    objectives; ('w', –, week, goals, progress sum) each week of the cycle (each goal's best check-in
+    of the week).
+    """
     goal_t, checkin_t = Goal._meta.db_table, CheckIn._meta.db_table
     health = sql.health_sql("g", today, at_risk_gap=settings.at_risk_gap, off_track_gap=settings.off_track_gap)
-    root = scope.team.id if scope.team is not None else None
-    if scope.team is not None:
-        anchor = f"SELECT t.id, t.id FROM {team_t} t WHERE t.id = %s AND t.organization_id = %s"  # noqa: S608
-        anchor_params = [root, actor.organization_id]
-    else:
-        anchor = f"SELECT t.id, t.id FROM {team_t} t WHERE t.parent_id IS NULL AND t.organization_id = %s"  # noqa: S608
-        anchor_params = [actor.organization_id]
-    # Children of the scope's team start their own group; deeper teams inherit it.
-    root_literal = int(root) if root is not None else -1
     objectives = ", ".join(str(int(i)) for i in scope.objective_team_ids) or "-1"
     statuses = ", ".join(f"'{s}'" for s in COUNTED_STATUSES)
-    true = "TRUE" if connection.vendor == "postgresql" else "1"
-    week_lit = sql.date_literal(week)
     start_lit, end_lit = sql.date_literal(cycle.starts_on), sql.date_literal(cycle.ends_on)
     week_text = "CAST(c.period_start AS text)" if connection.vendor == "postgresql" else "c.period_start"
+    cycle_id = int(cycle.pk)
     query = f"""
-    WITH RECURSIVE sub(team_id, grp) AS (
-        {anchor}
-        UNION ALL
-        SELECT t.id, CASE WHEN s.team_id = {root_literal} THEN t.id ELSE s.grp END
-        FROM {team_t} t JOIN sub s ON t.parent_id = s.team_id
-    ),
-    people AS (
-        SELECT DISTINCT tm.membership_id AS mid, s.grp,
-            CASE WHEN EXISTS (
-                SELECT 1 FROM {checkin_t} c WHERE c.author_id = tm.membership_id AND c.period_start = {week_lit}
-            ) THEN 1 ELSE 0 END AS checked
-        FROM {tm_t} tm
-        JOIN sub s ON s.team_id = tm.team_id
-        JOIN {member_t} m ON m.id = tm.membership_id
-        JOIN {user_t} u ON u.id = m.user_id
-        WHERE m.is_active = {true} AND u.is_active = {true}
-    ),
+    WITH tg(team_id, grp) AS (VALUES {_values(team_groups.items())}),
+    pg(mid, grp) AS (VALUES {_values(person_groups)}),
     scoped AS (
-        SELECT g.id, g.progress, {health} AS health, s.grp,
+        SELECT g.id, g.progress, {health} AS health, tg.grp,
             CASE WHEN g.owner_team_id IN ({objectives}) THEN 1 ELSE 0 END AS objective
-        FROM {goal_t} g JOIN sub s ON s.team_id = g.owner_team_id
-        WHERE g.organization_id = %s AND g.cycle_id = %s AND g.status IN ({statuses})
-        UNION
-        SELECT g.id, g.progress, {health} AS health, p.grp, 0 AS objective
-        FROM {goal_t} g JOIN people p ON p.mid = g.owner_member_id
-        WHERE g.organization_id = %s AND g.cycle_id = %s AND g.status IN ({statuses})
+        FROM {goal_t} g JOIN tg ON g.owner_team_id = tg.team_id
+        WHERE g.cycle_id = {cycle_id} AND g.status IN ({statuses})
+        UNION ALL
+        SELECT g.id, g.progress, {health} AS health, pg.grp, 0 AS objective
+        FROM {goal_t} g JOIN pg ON g.owner_member_id = pg.mid
+        WHERE g.cycle_id = {cycle_id} AND g.status IN ({statuses})
     ),
     distinct_goals AS (
         SELECT DISTINCT id, progress, health, objective FROM scoped
+    ),
+    weekly AS (
+        SELECT c.goal_id, c.period_start, MAX(c.progress) AS progress
+        FROM distinct_goals d JOIN {checkin_t} c ON c.goal_id = d.id
+        WHERE c.period_start >= {start_lit} AND c.period_start <= {end_lit}
+        GROUP BY c.goal_id, c.period_start
     )
     SELECT 'g', grp, health, COUNT(*), SUM(progress) FROM scoped GROUP BY grp, health
     UNION ALL
@@ -544,28 +580,10 @@ def _aggregates(*, actor: Membership, scope: Scope, cycle: Cycle, settings: Goal
     UNION ALL
     SELECT 'o', NULL, NULL, COUNT(*), SUM(progress) FROM distinct_goals WHERE objective = 1
     UNION ALL
-    SELECT 'p', grp, NULL, COUNT(*), SUM(checked) FROM people GROUP BY grp
-    UNION ALL
-    SELECT 'P', NULL, NULL, COUNT(*), SUM(checked) FROM (SELECT DISTINCT mid, checked FROM people) d
-    UNION ALL
-    SELECT 'w', NULL, {week_text}, COUNT(*), SUM(c.progress) FROM (
-        SELECT c.goal_id, c.period_start, MAX(c.progress) AS progress
-        FROM {checkin_t} c
-        WHERE c.organization_id = %s AND c.period_start >= {start_lit} AND c.period_start <= {end_lit}
-          AND c.goal_id IN (SELECT id FROM distinct_goals)
-        GROUP BY c.goal_id, c.period_start
-    ) c GROUP BY c.period_start
-    """  # noqa: S608 - table names, ints and dates from the code; every request value is a parameter
-    params = [
-        *anchor_params,
-        actor.organization_id,
-        cycle.pk,
-        actor.organization_id,
-        cycle.pk,
-        actor.organization_id,
-    ]
+    SELECT 'w', NULL, {week_text}, COUNT(*), SUM(c.progress) FROM weekly c GROUP BY c.period_start
+    """  # noqa: S608 - table names, ids, ints and dates from the code; nothing from the request
     with connection.cursor() as cursor:
-        cursor.execute(query, params)
+        cursor.execute(query)
         return cursor.fetchall()
 
 
@@ -587,24 +605,56 @@ def team_dashboard(
     cycle = pick_cycle(cycles, cycle_param, today)
     if cycle is None:
         return EmptyDashboard(reason="no_cycle", scope=scope, choices=choices)
+    cache_seconds = getattr(django_settings, "DASHBOARDS_CACHE_SECONDS", 60)
+    cacheable = cache_seconds > 0 and (scope.is_org or len(scope.team_ids) > LARGE_SCOPE_TEAMS)
+    cache_key = f"dashboards:{actor.pk}:{scope.param}:{cycle.pk}:{today.isoformat()}"
+    if cacheable:
+        cached = cache.get(cache_key)
+        if cached is not None:
+            cached.choices, cached.cycles, cached.from_cache = choices, cycles, True
+            return cached
+    data = _build(actor=actor, scope=scope, nodes=nodes, cycle=cycle, cycles=cycles, choices=choices, today=today)
+    if cacheable:
+        data.cache_seconds = cache_seconds
+        cache.set(cache_key, data, cache_seconds)
+    return data
+
+
+def _build(*, actor, scope, nodes, cycle, cycles, choices, today) -> Dashboard:
     settings = _settings_of(cycle, actor)
     week = today - timedelta(days=today.weekday())
     expected = arithmetic.expected_progress(cycle.starts_on, cycle.ends_on, today) or 0.0
+    team_groups = _groups(scope)
 
-    # 1. Aggregates (private goals count; nothing is named).
-    rows_by_group: dict[int, TeamRow] = {}
-    group_ids = {n.id for n in scope.rows}
-    if scope.team is not None:
-        group_ids.add(scope.team.id)
-    for node_id in group_ids:
-        rows_by_group[node_id] = TeamRow(team=nodes[node_id])
+    # 1. The people in scope (active, in a team of the scope) and whether they checked in this week.
+    rows_by_group: dict[int, TeamRow] = {gid: TeamRow(team=nodes[gid]) for gid in set(team_groups.values())}
+    person_groups: set[tuple[int, int]] = set()
+    names: dict[int, tuple[uuid.UUID, str, bool]] = {}
+    for mid, team_id, checked, public_id, full_name in (
+        TeamMembership.objects.filter(
+            team_id__in=scope.team_ids, membership__is_active=True, membership__user__is_active=True
+        )
+        .annotate(checked=Exists(CheckIn.objects.filter(author_id=OuterRef("membership_id"), period_start=week)))
+        .values_list("membership_id", "team_id", "checked", "membership__public_id", "membership__user__full_name")
+    ):
+        group = team_groups[team_id]
+        if (mid, group) not in person_groups:
+            person_groups.add((mid, group))
+            rows_by_group[group].people += 1
+            rows_by_group[group].checked_in += 1 if checked else 0
+        names[mid] = (public_id, full_name, bool(checked))
+    people_ids = list(names)
+    people_total = len(names)
+    checked_total = sum(1 for _, _, checked in names.values() if checked)
+
+    # 2. Aggregates (private goals count; nothing is named).
     totals: dict[str, tuple[int, float]] = {}
     objectives_count, objectives_sum = 0, 0.0
-    people_total = checked_total = 0
     weekly: list[tuple[date, int, float]] = []
     for kind, group, key, n, total in _aggregates(
-        actor=actor, scope=scope, cycle=cycle, settings=settings, today=today, week=week
-    ):
+        actor=actor, scope=scope, cycle=cycle, settings=settings, today=today,
+        team_groups=team_groups, person_groups=person_groups,
+    ):  # fmt: skip
         n, total = int(n or 0), float(total or 0)
         if kind == "g" and group in rows_by_group:
             row = rows_by_group[group]
@@ -615,11 +665,6 @@ def team_dashboard(
             totals[key] = (n, total)
         elif kind == "o":
             objectives_count, objectives_sum = n, total
-        elif kind == "p" and group in rows_by_group:
-            rows_by_group[group].people += n
-            rows_by_group[group].checked_in += int(total)
-        elif kind == "P":
-            people_total, checked_total = n, int(total)
         elif kind == "w" and key is not None:
             weekly.append((_as_date(key), n, total))
     total_goals = sum(n for n, _ in totals.values())
@@ -659,17 +704,21 @@ def team_dashboard(
             )
         )
 
-    # 2. Lists: only goals the actor may see.
-    visible = Goal.objects.visible_to(actor)
-    in_cycle = _in_scope(visible.filter(cycle=cycle, status__in=COUNTED_STATUSES), scope)
+    # 3. Lists: only goals the actor may see.
+    visible = _visible_q(actor)
+    org_goals = Goal.objects.filter(organization_id=actor.organization_id)
     objectives_qs = (
-        visible.filter(cycle=cycle, status__in=COUNTED_STATUSES, owner_team_id__in=scope.objective_team_ids)
+        org_goals.filter(visible)
+        .filter(cycle=cycle, status__in=COUNTED_STATUSES, owner_team_id__in=scope.objective_team_ids)
         .select_related("owner_team")
         .annotate(aligned=Count("child_links", distinct=True))
         .order_by("title")
     )
     objectives = [ObjectiveRow(g, goal_health(g, settings, today), g.aligned) for g in objectives_qs]
 
+    in_cycle = org_goals.filter(cycle=cycle, status__in=COUNTED_STATUSES)
+    if not scope.is_org:
+        in_cycle = in_cycle.filter(Q(owner_team_id__in=scope.team_ids) | Q(owner_member_id__in=people_ids))
     health = RawSQL(  # noqa: S611 - built from a date and two ints (see sql.py)
         sql.health_sql(
             Goal._meta.db_table, today, at_risk_gap=settings.at_risk_gap, off_track_gap=settings.off_track_gap
@@ -678,7 +727,8 @@ def team_dashboard(
     )
     behind = RawSQL(sql.behind_sql(Goal._meta.db_table, today), [])  # noqa: S611
     attention_qs = (
-        in_cycle.annotate(health_code=health, behind=behind)
+        in_cycle.filter(visible)
+        .annotate(health_code=health, behind=behind)
         .filter(health_code__in=NEEDS_ATTENTION)
         .select_related("owner_member__user", "owner_team")
         .annotate(total=Window(Count("id")))
@@ -692,11 +742,15 @@ def team_dashboard(
         attention.append(AttentionRow(g, goal_health(g, settings, today), gap))
     attention_total = sum(totals.get(code, (0, 0.0))[0] for code in NEEDS_ATTENTION)
 
-    # 3. People: the team's own members (sub-teams are rows of their own).
+    # 4. People: the team's own members (sub-teams are rows of their own).
     people: list[PersonRow] = []
     if scope.team is not None:
-        theirs = visible.filter(owner_member_id=OuterRef("membership_id"), cycle=cycle, status=GoalStatus.ACTIVE)
-        per_person = theirs.order_by().values("owner_member_id")
+        per_person = (
+            org_goals.filter(visible)
+            .filter(owner_member_id=OuterRef("membership_id"), cycle=cycle, status=GoalStatus.ACTIVE)
+            .order_by()
+            .values("owner_member_id")
+        )
         last = CheckIn.objects.filter(author_id=OuterRef("membership_id")).order_by("-created_at").values("created_at")
         members = (
             TeamMembership.objects.filter(
@@ -707,7 +761,6 @@ def team_dashboard(
                 goal_count=Subquery(per_person.annotate(n=Count("id")).values("n")[:1], output_field=IntegerField()),
                 goal_avg=Subquery(per_person.annotate(a=Avg("progress")).values("a")[:1]),
                 last_checkin=Subquery(last[:1]),
-                checked_week=Exists(CheckIn.objects.filter(author_id=OuterRef("membership_id"), period_start=week)),
             )
             .order_by("membership__user__full_name")
         )
@@ -719,7 +772,7 @@ def team_dashboard(
                     active_goals=tm.goal_count or 0,
                     average=tm.goal_avg,
                     last_checkin=tm.last_checkin,
-                    checked_in=tm.checked_week,
+                    checked_in=names.get(tm.membership_id, (None, "", False))[2],
                 )
             )
     if people:
@@ -729,7 +782,8 @@ def team_dashboard(
                 author_id__in=list(by_id),
                 period_start__gte=week - timedelta(weeks=TREND_WEEKS - 1),
                 confidence__isnull=False,
-                goal_id__in=visible.values("id"),
+                # The few goals of these people the actor may see, first (then their check-ins by index).
+                goal_id__in=org_goals.filter(owner_member_id__in=list(by_id)).filter(visible).values("id"),
             )
             .values("author_id", "period_start")
             .annotate(avg=Avg("confidence"))
@@ -738,35 +792,30 @@ def team_dashboard(
         for row in trend_rows:
             by_id[row["author_id"]].trend.append(float(row["avg"]))
 
-    # 4. Who has checked in this week across the scope (the people rows already say it for a single team).
+    # 5. Who has checked in this week across the scope (the people rows say it for the team itself).
     if scope.rows:
-        in_teams = TeamMembership.objects.filter(team_id__in=scope.team_ids).values("membership_id")
-        last_any = CheckIn.objects.filter(author_id=OuterRef("pk")).order_by("-created_at").values("created_at")
+        ordered = sorted(names.items(), key=lambda item: (item[1][2], item[1][1]))[:ROLL_CALL_LIMIT]
         roll_call = [
             PersonRow(
-                member=m,
+                member=Membership(pk=mid, public_id=public_id),
                 is_manager=False,
                 active_goals=0,
                 average=None,
-                last_checkin=m.last_checkin,
-                checked_in=m.checked_week,
+                last_checkin=None,
+                checked_in=checked,
+                name=full_name,
             )
-            for m in Membership.objects.filter(pk__in=in_teams, is_active=True, user__is_active=True)
-            .select_related("user")
-            .annotate(
-                checked_week=Exists(CheckIn.objects.filter(author_id=OuterRef("pk"), period_start=week)),
-                last_checkin=Subquery(last_any[:1]),
-            )
-            .order_by("checked_week", "user__full_name")[:ROLL_CALL_LIMIT]
+            for mid, (public_id, full_name, checked) in ordered
         ]
     else:
         roll_call = people
 
-    # 5. Open blockers and this week's celebrations on visible goals in scope.
-    scope_goal_ids = _in_scope(visible, scope).values("id")
+    # 6. Open blockers and this week's wins raised by people in scope, on goals the actor may see.
+    by_people = Q() if scope.is_org else Q(author_id__in=people_ids)
     blockers = list(
         Blocker.objects.filter(organization_id=actor.organization_id, resolved_at__isnull=True)
-        .filter(goal_id__in=scope_goal_ids, goal__status__in=[GoalStatus.ACTIVE, GoalStatus.DRAFT])
+        .filter(by_people, goal__status__in=[GoalStatus.ACTIVE, GoalStatus.DRAFT])
+        .filter(_visible_q(actor, "goal__"))
         .select_related("goal", "author__user", "help_from__user")
         .annotate(total=Window(Count("id")))
         .order_by("-created_at")[:LIST_LIMIT]
@@ -774,7 +823,8 @@ def team_dashboard(
     week_start = _week_start(actor, today)
     celebrations = list(
         Celebration.objects.filter(organization_id=actor.organization_id, created_at__gte=week_start)
-        .filter(goal_id__in=scope_goal_ids)
+        .filter(Q() if scope.is_org else Q(member_id__in=people_ids))
+        .filter(_visible_q(actor, "goal__"))
         .select_related("goal", "member__user")
         .annotate(
             total=Window(Count("id")),

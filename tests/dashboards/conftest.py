@@ -104,6 +104,12 @@ def grow_team(world, cycle: Cycle, reports: int) -> list[Membership]:
     return people
 
 
+@pytest.fixture(autouse=True)
+def _no_dashboard_cache(settings):
+    """Every request computes its numbers (the large-scope cache has its own test)."""
+    settings.DASHBOARDS_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def cycle(world) -> Cycle:
     return make_cycle(world.org_a)

@@ -93,11 +93,16 @@ def test_status_in_sql_matches_goal_health(world, cycle, confidence):
     ]:  # fmt: skip
         cases.append(
             Goal.objects.create(
-                organization=world.org_a, cycle=cycle, owner_member=world.member, title="g", status=status,
-                progress=progress, confidence=confidence,
+                organization=world.org_a,
+                cycle=cycle,
+                owner_member=world.member,
+                title="g",
+                status=status,
+                progress=progress,
+                confidence=confidence,
                 start_date=today + timedelta(days=start_offset) if start_offset is not None else None,
                 due_date=today + timedelta(days=due_offset) if due_offset is not None else None,
-            )  # fmt: skip
+            )
         )
     from django.db.models.expressions import RawSQL
 

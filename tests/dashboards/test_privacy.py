@@ -42,3 +42,19 @@ def test_someone_who_may_see_it_gets_it_listed(admin_client, world, secret):
     html = admin_client.get(URL, {"team": world.team.public_id}).content.decode()
     assert SECRET in html
     assert "Private blocker text" in html
+
+
+def test_the_dashboards_visibility_rule_is_goal_visible_to(world, cycle, secret):
+    """The dashboards check visibility row by row (``_visible_q``); it must answer exactly like visible_to."""
+    from apps.dashboards.selectors import _visible_q
+    from apps.goals.models import Goal
+
+    for owner in (world.member, world.peer, world.manager, world.admin, secret["person"]):
+        for visibility in ("org", "team", "private"):
+            make_goal(cycle, owner_member=owner, visibility=visibility)
+    for team in (world.team, world.peer_team, world.company):
+        for visibility in ("org", "team", "private"):
+            make_goal(cycle, owner_team=team, visibility=visibility)
+    for actor in (world.admin, world.manager, world.member, world.peer, secret["person"]):
+        rule = set(Goal.objects.filter(organization=world.org_a).filter(_visible_q(actor)).values_list("pk", flat=True))
+        assert rule == set(Goal.objects.visible_to(actor).values_list("pk", flat=True)), actor

@@ -1,5 +1,7 @@
 """seed_scale on small sizes: the requested counts, consistent stored progress, idempotent per name."""
 
+import io
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -15,7 +17,7 @@ SIZES = ["--people", "60", "--teams", "8", "--goals", "300", "--krs", "900", "--
 
 
 def seed(*extra):
-    call_command("seed_scale", *SIZES, "--org-name", "Tiny Scale", *extra, stdout=open("/dev/null", "w"))
+    call_command("seed_scale", *SIZES, "--org-name", "Tiny Scale", *extra, stdout=io.StringIO())
     return Organization.objects.get(slug="tiny-scale")
 
 

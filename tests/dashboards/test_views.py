@@ -95,7 +95,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
 def test_with_htmx_the_picker_gets_just_the_dashboard(manager_client, filled):
     response = manager_client.get(URL, {"team": filled["sub"].public_id}, headers={"HX-Target": "dashboard"}, **HTMX)
     html = assert_fragment(response, 'id="dashboard"', "Rocket boosters")
-    assert "<nav class=\"mainnav\"" not in html
+    assert '<nav class="mainnav"' not in html
 
 
 def test_without_htmx_the_picker_form_reloads_the_page(manager_client, filled):
