@@ -60,7 +60,7 @@ class TeamChoiceField(forms.ModelChoiceField):
 
 class InvitationForm(_OrgScopedForm):
     email = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
-    full_name = forms.CharField(max_length=150, required=False, label="Name (optional)")
+    full_name = forms.CharField(max_length=150, required=False, label="Name")
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER, label="Role")
     team = TeamChoiceField(required=False, label="Team", empty_label="No team yet")
     line_manager = MemberChoiceField(required=False, label="Line manager", empty_label="No line manager")

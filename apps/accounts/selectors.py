@@ -75,7 +75,7 @@ def team_members(*, team: Team):
     return (
         TeamMembership.objects.filter(team=team, organization_id=team.organization_id)
         .select_related("membership__user")
-        .order_by("-role", "membership__user__full_name")
+        .order_by("role", "membership__user__full_name")  # managers first: "manager" < "member"
     )
 
 
