@@ -183,18 +183,27 @@ def serial(path: str, session: str | None, n: int = 25) -> float:
     return statistics.median(times)
 
 
-def sql_of_page(path: str, membership) -> list[str]:
-    """The SQL one request for ``path`` runs (session, user and membership lookups included)."""
+def sql_of_page(path: str, membership, n: int = 5) -> tuple[list[str], float]:
+    """The SQL one request for ``path`` runs (session, user and membership lookups included), and the
+    median time of the whole request in this process with the large-scope cache off (``uncached``)."""
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     client = Client()
     client.force_login(membership.user, backend="django.contrib.auth.backends.ModelBackend")
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(path, HTTP_HOST=HOST)
-    assert response.status_code == 200, (path, response.status_code)
-    return [q["sql"] for q in ctx.captured_queries]
+    times = []
+    budget = time.monotonic() + 15
+    with override_settings(DASHBOARDS_CACHE_SECONDS=0):
+        for _ in range(n):
+            if len(times) >= 2 and time.monotonic() > budget:
+                break
+            with CaptureQueriesContext(connection) as ctx:
+                started = time.perf_counter()
+                response = client.get(path, HTTP_HOST=HOST)
+                times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (path, response.status_code)
+    return [q["sql"] for q in ctx.captured_queries], statistics.median(times)
 
 
 def raw_sql_ms(statements: list[str], n: int = 25) -> float:
@@ -202,8 +211,11 @@ def raw_sql_ms(statements: list[str], n: int = 25) -> float:
     from django.db import connection
 
     times = []
+    budget = time.monotonic() + 10  # heavy pages: at least 3 runs, at most ~10 s
     with connection.cursor() as cursor:
         for _ in range(n):
+            if len(times) >= 3 and time.monotonic() > budget:
+                break
             started = time.perf_counter()
             for statement in statements:
                 cursor.execute(statement)
@@ -267,7 +279,7 @@ def main() -> None:
             figures = wrk(path, session, args.duration, lua)
             figures["serial"] = serial(path, session)
             if key:
-                statements = sql_of_page(path, who[key])
+                statements, figures["uncached"] = sql_of_page(path, who[key])
                 figures["queries"] = len(statements)
                 figures["sql"] = raw_sql_ms(statements)
             results[label] = figures
@@ -277,15 +289,15 @@ def main() -> None:
 
     bare = results["bare"]
     print(f"\n{'page':<16}{'p50':>8}{'p95':>8}{'p99':>8}{'req/s':>8}{'errors':>7}"
-          f"{'p50/bare':>10}{'p95/bare':>10}{'rps/bare':>10}{'serial':>8}{'SQL':>8}{'q':>4}{'page/SQL':>10}  target")  # fmt: skip
+          f"{'p50/bare':>10}{'p95/bare':>10}{'rps/bare':>10}{'serial':>8}{'uncached':>9}{'SQL':>8}{'q':>4}{'page/SQL':>10}  target")  # fmt: skip
     for label, r in results.items():
-        ratio = f"{r['serial'] / r['sql']:.1f}x" if r.get("sql") else "—"
+        ratio = f"{r['uncached'] / r['sql']:.1f}x" if r.get("sql") else "—"
         target = TARGETS.get(label)
         verdict = ""
         if target:
             ok_latency = r["p95"] <= target
             ok_rate = r["rps"] >= 50 if label == "team" else True
-            ok_sql = (r["serial"] / r["sql"] <= 4) if r.get("sql") else True
+            ok_sql = (r["uncached"] / r["sql"] <= 4) if r.get("sql") else True
             verdict = (
                 f"p95 ≤ {target} ms: {'met' if ok_latency else 'MISSED'}"
                 + (f"; ≥ 50 req/s: {'met' if ok_rate else 'MISSED'}" if label == "team" else "")
@@ -295,11 +307,13 @@ def main() -> None:
         print(
             f"{label:<16}{r['p50']:>8.1f}{r['p95']:>8.1f}{r['p99']:>8.1f}{r['rps']:>8.1f}{r['errors']:>7}"
             f"{r['p50'] / bare['p50']:>9.1f}x{r['p95'] / bare['p95']:>9.1f}x{r['rps'] / bare['rps']:>9.3f}x"
-            f"{r['serial']:>8.1f}{r.get('sql', 0):>8.1f}{r.get('queries', 0):>4}{ratio:>10}  {verdict}"
+            f"{r['serial']:>8.1f}{r.get('uncached', 0):>9.1f}{r.get('sql', 0):>8.1f}{r.get('queries', 0):>4}{ratio:>10}  {verdict}"
         )
     print("\nms; p50/p95/p99 and req/s from wrk -c 8 -t 2 -d", args.duration, "(8 connections on a 2-core machine);")
-    print("serial = median of 25 requests one at a time; SQL = median time to replay that page's queries on one")
-    print("cursor (session, user and membership lookups included); page/SQL = serial ÷ SQL.")
+    print("serial = median of 25 requests one at a time through gunicorn (department and org: the 60 s per-viewer")
+    print("cache after each worker's first request); uncached = median of 5 requests in this process with that")
+    print("cache off; SQL = median time to replay the uncached request's queries on one cursor (session, user,")
+    print("membership lookups included); page/SQL = uncached ÷ SQL. uptime at the end:", os.getloadavg())
 
 
 if __name__ == "__main__":
