@@ -530,8 +530,12 @@ def scan(
     now: datetime | None = None,
     dry_run: bool = False,
     organization_id: int | None = None,
+    enqueue_sends: bool = True,
 ) -> list[ScanResult]:
-    """Decide who is due for each kind, record it in the ledger, and enqueue the sends after commit."""
+    """Decide who is due for each kind, record it in the ledger, and enqueue the sends after commit.
+
+    ``enqueue_sends=False`` records only (the caller sends, e.g. ``notify_now --sync``).
+    """
     now = now or timezone.now()
     results = []
     for kind in kinds or SCANNERS:
@@ -541,14 +545,14 @@ def scan(
             result = ScanResult(kind=kind, due=len(due))
             if dry_run:
                 result.people = [
-                    f"{d.kind} {d.period} → member {d.recipient_id or ''}{'team ' + str(d.team_id) if d.team_id else ''}"
+                    f"{d.kind} {d.period} → " + (f"member {d.recipient_id}" if d.recipient_id else f"team {d.team_id}")
                     for d in due
                 ]
                 transaction.set_rollback(True)  # the alert scan records health states: leave nothing behind
             else:
                 result.delivery_ids = ledger_insert(due=due, now=now)
                 result.created = len(result.delivery_ids)
-                if result.delivery_ids:
+                if result.delivery_ids and enqueue_sends:
                     transaction.on_commit(partial(enqueue, result.delivery_ids))
         results.append(result)
     return results

@@ -26,13 +26,7 @@ class Command(BaseCommand):
             if organization is None:
                 raise CommandError(f"No organization with slug {org!r}.")
             organization_id = organization.pk
-        if sync:
-            from unittest import mock
-
-            with mock.patch.object(services, "enqueue", lambda ids, countdown=None: 0):
-                results = services.scan(kinds=kinds, dry_run=dry_run, organization_id=organization_id)
-        else:
-            results = services.scan(kinds=kinds, dry_run=dry_run, organization_id=organization_id)
+        results = services.scan(kinds=kinds, dry_run=dry_run, organization_id=organization_id, enqueue_sends=not sync)
         for result in results:
             if dry_run:
                 self.stdout.write(f"{result.kind}: {result.due} due (dry run, nothing recorded)")
