@@ -303,177 +303,201 @@ def _recompute_python(organization_id: int) -> dict:
     }
 
 
-# Own measured progress of a key result, exactly as ``goals.progress.kr_progress`` computes it.
+# Own measured progress of key result ``{k}``, exactly as ``goals.progress.kr_progress`` computes it.
 _KR_OWN_SQL = """
 CASE
-  WHEN k.metric_type IN ('boolean', 'milestone') THEN CASE WHEN k.current_value >= 1 THEN 1.0 ELSE 0.0 END
-  WHEN k.direction = 'at_least' THEN CASE WHEN k.current_value >= k.target_value THEN 1.0 ELSE 0.0 END
-  WHEN k.direction = 'at_most' THEN CASE WHEN k.current_value <= k.target_value THEN 1.0 ELSE 0.0 END
-  WHEN k.target_value = k.start_value THEN CASE WHEN k.current_value = k.target_value THEN 1.0 ELSE 0.0 END
-  ELSE GREATEST(0.0, LEAST(1.0, ((k.current_value - k.start_value) / (k.target_value - k.start_value))::float8))
+  WHEN {k}.metric_type IN ('boolean', 'milestone') THEN CASE WHEN {k}.current_value >= 1 THEN 1.0 ELSE 0.0 END
+  WHEN {k}.direction = 'at_least' THEN CASE WHEN {k}.current_value >= {k}.target_value THEN 1.0 ELSE 0.0 END
+  WHEN {k}.direction = 'at_most' THEN CASE WHEN {k}.current_value <= {k}.target_value THEN 1.0 ELSE 0.0 END
+  WHEN {k}.target_value = {k}.start_value THEN CASE WHEN {k}.current_value = {k}.target_value THEN 1.0 ELSE 0.0 END
+  ELSE GREATEST(0.0, LEAST(1.0,
+       (({k}.current_value - {k}.start_value) / ({k}.target_value - {k}.start_value))::float8))
 END::float8
 """
 
 MAX_LEVELS = 1000  # a guard: alignment_link refuses loops, so real graphs are a few levels deep
 
+# Own parts of goals (key results, or a plan's steps), aggregated per goal; {only} narrows the goals.
+_OWN_PARTS_SQL = """
+    SELECT k.goal_id, count(*) AS n,
+           coalesce(sum(k.weight::float8) FILTER (WHERE k.weight > 0), 0) AS w,
+           coalesce(sum(k.progress * k.weight::float8) FILTER (WHERE k.weight > 0), 0) AS pw,
+           sum(k.progress) AS ps
+    FROM goals_keyresult k {only_kr} WHERE k.organization_id = %(org)s GROUP BY k.goal_id
+"""
+_STEP_PARTS_SQL = """
+    SELECT m.goal_id, count(*) AS n,
+           coalesce(sum(m.weight::float8) FILTER (WHERE m.weight > 0), 0) AS w,
+           coalesce(sum(CASE WHEN m.completed_at IS NOT NULL THEN m.weight::float8 ELSE 0 END)
+                    FILTER (WHERE m.weight > 0), 0) AS pw,
+           sum(CASE WHEN m.completed_at IS NOT NULL THEN 1.0 ELSE 0.0 END)::float8 AS ps
+    FROM goals_milestone m {only_ms} WHERE m.organization_id = %(org)s GROUP BY m.goal_id
+"""
+
+
+def _goal_formula(*, mode: str, with_children: bool) -> str:
+    """A goal's progress from aggregated parts (aliases: g = goal, kr / st = own parts, ch = aligned goals)."""
+    by_steps = "(g.framework = 'plan' AND kr.n IS NULL)"
+
+    def own(col: str) -> str:
+        return f"(CASE WHEN {by_steps} THEN coalesce(st.{col}, 0) ELSE coalesce(kr.{col}, 0) END)"
+
+    def child(col: str) -> str:
+        return f"coalesce(ch.{col}, 0)" if with_children else "0"
+
+    use_children = with_children and mode in (GoalSettings.RollupMode.CHILDREN, GoalSettings.RollupMode.BOTH)
+    own_used = f"({child('n')} = 0)" if mode == GoalSettings.RollupMode.CHILDREN else "TRUE"
+
+    def total(col: str) -> str:
+        kids = child(col) if use_children else "0"
+        return f"(CASE WHEN {own_used} THEN {own(col)} ELSE 0 END + {kids})"
+
+    n, w, pw, ps = total("n"), total("w"), total("pw"), total("ps")
+    return f"""(CASE
+        WHEN {n} = 0 THEN CASE WHEN g.status = 'achieved' THEN 1.0 ELSE 0.0 END
+        WHEN {w} > 0 THEN GREATEST(0.0, LEAST(1.0, {pw} / {w}))
+        ELSE GREATEST(0.0, LEAST(1.0, {ps} / {n}))
+    END)::float8"""
+
 
 def _recompute_sql(organization_id: int) -> dict:
+    """The set-based recompute, bottom-up by height levels.
+
+    Only nodes with something below them need an order: recursive CTEs starting at
+    the links give each such key result and goal its height (longest path down to
+    a leaf) in two small temporary tables. Leaves — most key results and goals —
+    are recomputed in one statement each; then one ``UPDATE … FROM (aggregate)``
+    per height level, each reading only levels below it. Rows are written only
+    where the stored value is off, so a recompute with nothing to fix writes nothing.
+    """
     mode = GoalSettings.objects.get_or_create(organization_id=organization_id)[0].rollup_mode
-    use_children = mode in (GoalSettings.RollupMode.CHILDREN, GoalSettings.RollupMode.BOTH)
-    children_only = mode == GoalSettings.RollupMode.CHILDREN
-    org = {"org": organization_id}
+    args = {"org": organization_id, "max": MAX_LEVELS, "tol": TOLERANCE}
+    own_k = _KR_OWN_SQL.format(k="k")
     with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS _al_kr; DROP TABLE IF EXISTS _al_goal")
-        # 1. Key results: own measured progress, then contributors level by level.
-        cur.execute(
-            f"""
-            CREATE TEMP TABLE _al_kr ON COMMIT DROP AS
-            SELECT k.id, k.goal_id, k.contributes_to_id AS parent_id, k.weight::float8 AS weight,
-                   (g.status = 'dropped') AS dropped, {_KR_OWN_SQL} AS own, 0::float8 AS progress, 0 AS lvl
-            FROM goals_keyresult k JOIN goals_goal g ON g.id = k.goal_id
-            WHERE k.organization_id = %(org)s
-            """,  # noqa: S608 - only module constants are interpolated
-            org,
-        )
-        cur.execute("CREATE INDEX ON _al_kr (id); CREATE INDEX ON _al_kr (parent_id); CREATE INDEX ON _al_kr (goal_id)")
+        cur.execute("SET LOCAL work_mem = '64MB'")
+        cur.execute("DROP TABLE IF EXISTS _al_krl; DROP TABLE IF EXISTS _al_gl")
+
+        # 1. Key results that others count toward, with their height (1 = only leaf contributors).
         cur.execute(
             """
+            CREATE TEMP TABLE _al_krl ON COMMIT DROP AS
             WITH RECURSIVE up(id, lvl) AS (
-                SELECT k.id, 0 FROM _al_kr k WHERE NOT EXISTS (SELECT 1 FROM _al_kr c WHERE c.parent_id = k.id)
+                SELECT k.contributes_to_id, 1 FROM goals_keyresult k
+                WHERE k.organization_id = %(org)s AND k.contributes_to_id IS NOT NULL
               UNION
-                SELECT k.parent_id, up.lvl + 1 FROM up JOIN _al_kr k ON k.id = up.id
-                WHERE k.parent_id IS NOT NULL AND up.lvl < %(max)s
+                SELECT k.contributes_to_id, up.lvl + 1 FROM up JOIN goals_keyresult k ON k.id = up.id
+                WHERE k.contributes_to_id IS NOT NULL AND up.lvl < %(max)s
             )
-            UPDATE _al_kr SET lvl = m.lvl FROM (SELECT id, max(lvl) AS lvl FROM up GROUP BY id) m
-            WHERE _al_kr.id = m.id
+            SELECT id, max(lvl) AS lvl FROM up GROUP BY id
             """,
-            {"max": MAX_LEVELS},
+            args,
         )
-        cur.execute("ANALYZE _al_kr")
-        cur.execute("SELECT coalesce(max(lvl), 0), count(*) FROM _al_kr")
-        kr_levels, kr_count = cur.fetchone()
+        cur.execute("CREATE INDEX ON _al_krl (id); CREATE INDEX ON _al_krl (lvl); ANALYZE _al_krl")
+        cur.execute("SELECT coalesce(max(lvl), 0), count(*) FROM _al_krl")
+        kr_levels, _ = cur.fetchone()
         if kr_levels >= MAX_LEVELS:
             raise RuntimeError("Key result contributions form a loop; recompute refused.")
-        cur.execute("UPDATE _al_kr SET progress = own WHERE lvl = 0")
-        for level in range(1, kr_levels + 1):
-            cur.execute(
-                """
-                UPDATE _al_kr p SET progress = CASE WHEN c.n > 0 THEN (p.own + c.s) / (1 + c.n) ELSE p.own END
-                FROM (
-                    SELECT p2.id, count(ch.id) AS n, coalesce(sum(ch.progress), 0) AS s
-                    FROM _al_kr p2 LEFT JOIN _al_kr ch ON ch.parent_id = p2.id AND NOT ch.dropped
-                    WHERE p2.lvl = %(lvl)s GROUP BY p2.id
-                ) c
-                WHERE p.id = c.id
-                """,
-                {"lvl": level},
-            )
+        # Leaves: their own measure.
         cur.execute(
-            """
-            UPDATE goals_keyresult k SET progress = t.progress FROM _al_kr t
-            WHERE k.id = t.id AND abs(k.progress - t.progress) > %(tol)s
-            """,
-            {"tol": TOLERANCE},
+            f"""
+            UPDATE goals_keyresult t SET progress = v.p
+            FROM (
+                SELECT k.id, {own_k} AS p FROM goals_keyresult k
+                WHERE k.organization_id = %(org)s AND NOT EXISTS (SELECT 1 FROM _al_krl l WHERE l.id = k.id)
+            ) v
+            WHERE t.id = v.id AND abs(t.progress - v.p) > %(tol)s
+            """,  # noqa: S608 - only module constants are interpolated
+            args,
         )
         krs_changed = cur.rowcount
+        for level in range(1, kr_levels + 1):
+            cur.execute(
+                f"""
+                UPDATE goals_keyresult t SET progress = v.p
+                FROM (
+                    SELECT k.id, ({own_k} + coalesce(c.s, 0)) / (1 + coalesce(c.n, 0)) AS p
+                    FROM _al_krl l JOIN goals_keyresult k ON k.id = l.id
+                    LEFT JOIN (
+                        SELECT ch.contributes_to_id AS id, count(*) AS n, sum(ch.progress) AS s
+                        FROM goals_keyresult ch
+                        JOIN goals_goal cg ON cg.id = ch.goal_id AND cg.status <> 'dropped'
+                        JOIN _al_krl pl ON pl.id = ch.contributes_to_id AND pl.lvl = %(lvl)s
+                        GROUP BY ch.contributes_to_id
+                    ) c ON c.id = k.id
+                    WHERE l.lvl = %(lvl)s
+                ) v
+                WHERE t.id = v.id AND abs(t.progress - v.p) > %(tol)s
+                """,  # noqa: S608 - only module constants are interpolated
+                {**args, "lvl": level},
+            )
+            krs_changed += cur.rowcount
 
-        # 2. Goals: own parts aggregated once, then aligned goals level by level.
+        # 2. Goals that others contribute to, with their height.
         cur.execute(
             """
-            CREATE TEMP TABLE _al_goal ON COMMIT DROP AS
-            SELECT g.id, g.status, g.framework, 0 AS lvl, 0::bigint AS own_n, 0::float8 AS own_w,
-                   0::float8 AS own_pw, 0::float8 AS own_ps, 0::float8 AS progress
-            FROM goals_goal g WHERE g.organization_id = %(org)s
-            """,
-            org,
-        )
-        cur.execute("CREATE INDEX ON _al_goal (id)")
-        cur.execute(
-            """
-            UPDATE _al_goal t SET own_n = a.n, own_w = a.w, own_pw = a.pw, own_ps = a.ps
-            FROM (
-                SELECT goal_id, count(*) AS n,
-                       coalesce(sum(weight) FILTER (WHERE weight > 0), 0) AS w,
-                       coalesce(sum(progress * weight) FILTER (WHERE weight > 0), 0) AS pw,
-                       sum(progress) AS ps
-                FROM _al_kr GROUP BY goal_id
-            ) a
-            WHERE t.id = a.goal_id
-            """
-        )
-        cur.execute(
-            """
-            UPDATE _al_goal t SET own_n = a.n, own_w = a.w, own_pw = a.pw, own_ps = a.ps
-            FROM (
-                SELECT goal_id, count(*) AS n,
-                       coalesce(sum(weight::float8) FILTER (WHERE weight > 0), 0) AS w,
-                       coalesce(sum(CASE WHEN completed_at IS NOT NULL THEN weight::float8 ELSE 0 END)
-                                FILTER (WHERE weight > 0), 0) AS pw,
-                       sum(CASE WHEN completed_at IS NOT NULL THEN 1.0 ELSE 0.0 END)::float8 AS ps
-                FROM goals_milestone WHERE organization_id = %(org)s GROUP BY goal_id
-            ) a
-            WHERE t.id = a.goal_id AND t.framework = 'plan' AND t.own_n = 0
-            """,
-            org,
-        )
-        cur.execute(
-            """
+            CREATE TEMP TABLE _al_gl ON COMMIT DROP AS
             WITH RECURSIVE up(id, lvl) AS (
-                SELECT g.id, 0 FROM _al_goal g
-                WHERE NOT EXISTS (SELECT 1 FROM goals_goalalignment a WHERE a.parent_id = g.id)
+                SELECT a.parent_id, 1 FROM goals_goalalignment a WHERE a.organization_id = %(org)s
               UNION
                 SELECT a.parent_id, up.lvl + 1 FROM up JOIN goals_goalalignment a ON a.child_id = up.id
                 WHERE up.lvl < %(max)s
             )
-            UPDATE _al_goal SET lvl = m.lvl FROM (SELECT id, max(lvl) AS lvl FROM up GROUP BY id) m
-            WHERE _al_goal.id = m.id
+            SELECT id, max(lvl) AS lvl FROM up GROUP BY id
             """,
-            {"max": MAX_LEVELS},
+            args,
         )
-        cur.execute("CREATE INDEX ON _al_goal (lvl); ANALYZE _al_goal")
-        cur.execute("SELECT coalesce(max(lvl), 0), count(*) FROM _al_goal")
-        goal_levels, goal_count = cur.fetchone()
+        cur.execute("CREATE INDEX ON _al_gl (id); CREATE INDEX ON _al_gl (lvl); ANALYZE _al_gl")
+        cur.execute("SELECT coalesce(max(lvl), 0) FROM _al_gl")
+        (goal_levels,) = cur.fetchone()
         if goal_levels >= MAX_LEVELS:
             raise RuntimeError("Goal alignment forms a loop; recompute refused.")
-        # Which parts count, by the organization's mode (a constant for this run).
-        own_used = "TRUE" if not children_only else "(x.cn = 0)"
-        child_used = "TRUE" if use_children else "FALSE"
-        n = f"(CASE WHEN {own_used} THEN t.own_n ELSE 0 END + CASE WHEN {child_used} THEN x.cn ELSE 0 END)"
-        w = f"(CASE WHEN {own_used} THEN t.own_w ELSE 0 END + CASE WHEN {child_used} THEN x.cw ELSE 0 END)"
-        pw = f"(CASE WHEN {own_used} THEN t.own_pw ELSE 0 END + CASE WHEN {child_used} THEN x.cpw ELSE 0 END)"
-        ps = f"(CASE WHEN {own_used} THEN t.own_ps ELSE 0 END + CASE WHEN {child_used} THEN x.cps ELSE 0 END)"
-        level_sql = f"""
-            UPDATE _al_goal t SET progress = CASE
-                WHEN {n} = 0 THEN CASE WHEN t.status = 'achieved' THEN 1.0 ELSE 0.0 END
-                WHEN {w} > 0 THEN GREATEST(0.0, LEAST(1.0, {pw} / {w}))
-                ELSE GREATEST(0.0, LEAST(1.0, {ps} / {n}))
-            END
-            FROM (
-                SELECT p.id, count(cp.progress) AS cn,
-                       coalesce(sum(cp.weight) FILTER (WHERE cp.weight > 0), 0) AS cw,
-                       coalesce(sum(cp.progress * cp.weight) FILTER (WHERE cp.weight > 0), 0) AS cpw,
-                       coalesce(sum(cp.progress), 0) AS cps
-                FROM _al_goal p
-                LEFT JOIN (
-                    SELECT a.parent_id, a.weight::float8 AS weight, c.progress
-                    FROM goals_goalalignment a JOIN _al_goal c ON c.id = a.child_id AND c.status <> 'dropped'
-                ) cp ON cp.parent_id = p.id
-                WHERE p.lvl = %(lvl)s
-                GROUP BY p.id
-            ) x
-            WHERE t.id = x.id
-        """  # noqa: S608 - only the constants chosen above are interpolated
-        for level in range(goal_levels + 1):
-            cur.execute(level_sql, {"lvl": level})
+        # Leaves: their own parts only.
         cur.execute(
-            """
-            UPDATE goals_goal g SET progress = t.progress FROM _al_goal t
-            WHERE g.id = t.id AND abs(g.progress - t.progress) > %(tol)s
-            """,
-            {"tol": TOLERANCE},
+            f"""
+            UPDATE goals_goal t SET progress = v.p
+            FROM (
+                SELECT g.id, {_goal_formula(mode=mode, with_children=False)} AS p
+                FROM goals_goal g
+                LEFT JOIN ({_OWN_PARTS_SQL.format(only_kr="")}) kr ON kr.goal_id = g.id
+                LEFT JOIN ({_STEP_PARTS_SQL.format(only_ms="")}) st ON st.goal_id = g.id
+                WHERE g.organization_id = %(org)s AND NOT EXISTS (SELECT 1 FROM _al_gl l WHERE l.id = g.id)
+            ) v
+            WHERE t.id = v.id AND abs(t.progress - v.p) > %(tol)s
+            """,  # noqa: S608 - only module constants are interpolated
+            args,
         )
         goals_changed = cur.rowcount
-        cur.execute("DROP TABLE IF EXISTS _al_kr; DROP TABLE IF EXISTS _al_goal")
+        level_sql = f"""
+            UPDATE goals_goal t SET progress = v.p
+            FROM (
+                SELECT g.id, {_goal_formula(mode=mode, with_children=True)} AS p
+                FROM _al_gl l JOIN goals_goal g ON g.id = l.id
+                LEFT JOIN ({_OWN_PARTS_SQL.format(only_kr="JOIN _al_gl lk ON lk.id = k.goal_id AND lk.lvl = %(lvl)s")})
+                    kr ON kr.goal_id = g.id
+                LEFT JOIN ({_STEP_PARTS_SQL.format(only_ms="JOIN _al_gl lm ON lm.id = m.goal_id AND lm.lvl = %(lvl)s")})
+                    st ON st.goal_id = g.id
+                LEFT JOIN (
+                    SELECT a.parent_id, count(*) AS n,
+                           coalesce(sum(a.weight::float8) FILTER (WHERE a.weight > 0), 0) AS w,
+                           coalesce(sum(c.progress * a.weight::float8) FILTER (WHERE a.weight > 0), 0) AS pw,
+                           sum(c.progress) AS ps
+                    FROM goals_goalalignment a
+                    JOIN _al_gl la ON la.id = a.parent_id AND la.lvl = %(lvl)s
+                    JOIN goals_goal c ON c.id = a.child_id AND c.status <> 'dropped'
+                    GROUP BY a.parent_id
+                ) ch ON ch.parent_id = g.id
+                WHERE l.lvl = %(lvl)s
+            ) v
+            WHERE t.id = v.id AND abs(t.progress - v.p) > %(tol)s
+        """  # noqa: S608 - only module constants are interpolated
+        for level in range(1, goal_levels + 1):
+            cur.execute(level_sql, {**args, "lvl": level})
+            goals_changed += cur.rowcount
+        cur.execute("SELECT count(*) FROM goals_goal WHERE organization_id = %(org)s", args)
+        (goal_count,) = cur.fetchone()
+        cur.execute("SELECT count(*) FROM goals_keyresult WHERE organization_id = %(org)s", args)
+        (kr_count,) = cur.fetchone()
+        cur.execute("DROP TABLE IF EXISTS _al_krl; DROP TABLE IF EXISTS _al_gl")
     return {
         "goals": goal_count,
         "key_results": kr_count,

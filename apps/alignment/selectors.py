@@ -18,8 +18,8 @@ from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Avg, Case, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Avg, Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 from django.utils import timezone
 
@@ -396,6 +396,12 @@ def _person_rows(actor: Membership, people, scope: GoalScope):
     )
 
 
+def team_nodes(*, actor: Membership, teams: list[Team], scope: GoalScope) -> list[Node]:
+    """Closed team nodes with their summaries (one query), in the given order."""
+    by_id = {t.pk: t for t in _team_rows(actor, Team.objects.filter(pk__in=[t.pk for t in teams]), scope)}
+    return [_team_node(by_id[t.pk]) for t in teams if t.pk in by_id]
+
+
 def _team_node(team: Team) -> Node:
     return Node(kind="team", obj=team, key=node_key("team", team), count=team.n_goals, average=team.avg)
 
@@ -450,6 +456,160 @@ def expand_goal(*, actor: Membership, goal: Goal, offset: int = 0, settings_row=
     return node
 
 
+@dataclass
+class Listing:
+    """The first page of children of one open node (from ``expand_many``)."""
+
+    children: list[Node]
+    next_offset: int | None
+    remaining: int
+
+
+def _windowed(qs, partition: str, order: list, limit: int):
+    """At most ``limit`` rows per ``partition`` value, each with ``_total`` (rows in its partition)."""
+    return (
+        qs.annotate(
+            _rn=Window(RowNumber(), partition_by=[F(partition)], order_by=order),
+            _total=Window(Count("pk"), partition_by=[F(partition)]),
+        )
+        .filter(_rn__lte=limit)
+        .order_by(partition, "_rn")
+    )
+
+
+GOAL_WINDOW_ORDER = [Case(When(status=GoalStatus.ACTIVE, then=0), default=1).asc(), F("title").asc(), F("id").asc()]
+
+
+def expand_many(
+    *,
+    actor: Membership,
+    scope: GoalScope,
+    teams: list[Team] = (),
+    person_ids=(),
+    goal_ids=(),
+    settings_row=None,
+    today=None,
+) -> dict[str, Listing]:
+    """The first page of children of many open nodes at once, keyed by node key.
+
+    A fixed number of queries however many nodes are open: team goals, sub-teams,
+    team members, people's goals, contributing goals (each one windowed query,
+    ``PAGE`` rows per node), and one status-evidence query for every goal listed.
+    ``teams`` are teams of the actor's organization; ``person_ids`` and ``goal_ids``
+    are public ids (a goal the actor cannot see is never opened).
+    """
+    today = today or timezone.localdate()
+    settings_row = settings_row or goal_settings(actor=actor)
+    limit = PAGE + 1
+    org = actor.organization_id
+    goals = _scoped_goals(actor, scope)
+    sections: dict[str, list[tuple[str, object]]] = defaultdict(list)  # key -> [(kind, row)]
+    totals: dict[str, int] = defaultdict(int)
+    goal_rows: list[Goal] = []
+    weights: dict[tuple[str, int], Decimal] = {}
+    keys_by_team = {t.pk: node_key("team", t) for t in teams if t.organization_id == org}
+    team_ids = list(keys_by_team)
+    if team_ids:
+        for goal in _windowed(
+            goals.filter(owner_team_id__in=team_ids).select_related(*GOAL_RELATED),
+            "owner_team_id",
+            GOAL_WINDOW_ORDER,
+            limit,
+        ):
+            key = keys_by_team[goal.owner_team_id]
+            sections[key].append(("goal", goal))
+            goal_rows.append(goal)
+            totals[key] = goal._total
+        goal_totals = dict(totals)
+        sub_totals: dict[str, int] = defaultdict(int)
+        for team in _windowed(
+            _team_rows(actor, Team.objects.for_org(org).filter(parent_id__in=team_ids), scope),
+            "parent_id",
+            [F("kind_order").asc(), F("name").asc(), F("id").asc()],
+            limit,
+        ):
+            key = keys_by_team[team.parent_id]
+            sections[key].append(("team", team))
+            sub_totals[key] = team._total
+        people_totals: dict[str, int] = defaultdict(int)
+        person_goals = goals.filter(owner_member=OuterRef("pk"))
+        people_qs = (
+            Membership.objects.for_org(org)
+            .filter(is_active=True, team_memberships__team_id__in=team_ids)
+            .annotate(
+                _team=F("team_memberships__team_id"),
+                n_goals=SubqueryCount(person_goals.values("pk")),
+                avg=Subquery(person_goals.order_by().values("owner_member").annotate(a=Avg("progress")).values("a")),
+            )
+            .select_related("user")
+        )
+        for member in _windowed(people_qs, "_team", [F("user__full_name").asc(), F("id").asc()], limit):
+            key = keys_by_team[member._team]
+            sections[key].append(("person", member))
+            people_totals[key] = member._total
+        for key in keys_by_team.values():
+            totals[key] = goal_totals.get(key, 0) + sub_totals.get(key, 0) + people_totals.get(key, 0)
+    if person_ids:
+        for goal in _windowed(
+            goals.filter(owner_member__public_id__in=person_ids).select_related(*GOAL_RELATED),
+            "owner_member_id",
+            GOAL_WINDOW_ORDER,
+            limit,
+        ):
+            key = f"p-{goal.owner_member.public_id}"
+            sections[key].append(("goal", goal))
+            goal_rows.append(goal)
+            totals[key] = goal._total
+    if goal_ids:
+        visible_ids = visible_goals(actor=actor).values("id")
+        links = (
+            GoalAlignment.objects.filter(
+                organization_id=org, parent__public_id__in=goal_ids, parent_id__in=visible_ids, child_id__in=visible_ids
+            )
+            .exclude(child__status=GoalStatus.DROPPED)
+            .select_related("parent", *(f"child__{r}" for r in GOAL_RELATED))
+        )
+        for link in _windowed(links, "parent_id", [F("weight").desc(), F("child__title").asc(), F("id").asc()], limit):
+            key = node_key("goal", link.parent)
+            sections[key].append(("goal", link.child))
+            goal_rows.append(link.child)
+            weights[(key, link.child_id)] = link.weight
+            totals[key] = link._total
+    goal_nodes = (
+        {n.obj.pk: n for n in _goal_nodes(goal_rows, actor=actor, settings_row=settings_row, today=today)}
+        if goal_rows
+        else {}
+    )
+    listings: dict[str, Listing] = {}
+    for key, rows in sections.items():
+        children = []
+        for kind, row in rows[:PAGE]:  # goals, then teams, then people: each section arrived in order
+            if kind == "goal":
+                base = goal_nodes[row.pk]
+                children.append(
+                    Node(
+                        kind="goal",
+                        obj=row,
+                        key=base.key,
+                        count=base.count,
+                        hidden=base.hidden,
+                        health=base.health,
+                        weight=weights.get((key, row.pk)),
+                    )
+                )
+            elif kind == "team":
+                children.append(_team_node(row))
+            else:
+                children.append(_person_node(row))
+        total = totals[key]
+        listings[key] = Listing(
+            children=children,
+            next_offset=PAGE if total > PAGE else None,
+            remaining=max(0, total - PAGE),
+        )
+    return listings
+
+
 # --- lookups for the tree and the filters --------------------------------------------
 
 
@@ -486,6 +646,31 @@ def teams(*, actor: Membership) -> list[Team]:
     return list(
         Team.objects.for_org(actor.organization_id).annotate(kind_order=KIND_ORDER).order_by("kind_order", "name")
     )
+
+
+def team_outline(all_teams: list[Team]) -> list[Team]:
+    """Teams depth first (company, its departments, their teams), each with ``depth`` set, for a picker."""
+    children: dict[int | None, list[Team]] = defaultdict(list)
+    for team in all_teams:
+        children[team.parent_id].append(team)
+    known = {t.pk for t in all_teams}
+    out: list[Team] = []
+
+    def walk(parent_id, depth):
+        for team in children.get(parent_id, []):
+            if team in out:
+                continue
+            team.depth = depth
+            out.append(team)
+            walk(team.pk, depth + 1)
+
+    walk(None, 0)
+    for team in all_teams:  # anything whose parent is outside the list
+        if team not in out and team.parent_id not in known:
+            team.depth = 0
+            out.append(team)
+            walk(team.pk, 1)
+    return out
 
 
 def team_subtree_ids(all_teams: list[Team], root: Team) -> list[int]:

@@ -13,7 +13,7 @@
 """
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from apps.goals.models import EventKind, GoalEvent, GoalSettings, KeyResult
@@ -36,12 +36,21 @@ def kr_saved(sender, instance: KeyResult, created: bool, raw: bool = False, **kw
         kr_refresh(instance.contributes_to_id)
 
 
+@receiver(pre_delete, sender=KeyResult, dispatch_uid="alignment.kr_deleting")
+def kr_deleting(sender, instance: KeyResult, **kwargs) -> None:
+    # The stored link counts (the caller's copy may be older than the last kr_contribute).
+    instance._alignment_parent_id = (
+        KeyResult.objects.filter(pk=instance.pk).values_list("contributes_to_id", flat=True).first()
+    )
+
+
 @receiver(post_delete, sender=KeyResult, dispatch_uid="alignment.kr_deleted")
 def kr_deleted(sender, instance: KeyResult, **kwargs) -> None:
-    if instance.contributes_to_id:
+    parent_id = getattr(instance, "_alignment_parent_id", instance.contributes_to_id)
+    if parent_id:
         from .services import kr_refresh
 
-        kr_refresh(instance.contributes_to_id)
+        kr_refresh(parent_id)
 
 
 @receiver(post_save, sender=GoalEvent, dispatch_uid="alignment.goal_status_changed")

@@ -8,7 +8,7 @@ With htmx the same link fetches just that node (``hx-get``) and swaps it in.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -111,6 +111,7 @@ def decorate(node: Node, filters: Filters, parent_dom: str, *, full_page: bool) 
 
 
 def expand(node_kind: str, obj, *, actor: Membership, filters: Filters, offset: int = 0, settings_row=None, today=None):
+    """One node opened at ``offset`` (the "load more" pages)."""
     if node_kind == "team":
         return selectors.expand_team(
             actor=actor, team=obj, scope=filters.scope, offset=offset, settings_row=settings_row, today=today
@@ -122,16 +123,56 @@ def expand(node_kind: str, obj, *, actor: Membership, filters: Filters, offset: 
     return selectors.expand_goal(actor=actor, goal=obj, offset=offset, settings_row=settings_row, today=today)
 
 
-def open_recursively(node: Node, *, actor: Membership, filters: Filters, settings_row, today, depth: int = 0, path=()):
-    """Expand the children named in ``filters.open`` (bounded: open keys, depth, no repeats along a path)."""
-    if depth >= MAX_DEPTH or not node.expanded:
+def _attach(
+    node: Node, listings: dict, open_keys: set[str], opened: set[str], *, depth: int = 0, path: tuple = ()
+) -> None:
+    """Give every open node (reachable from ``node``) its children, copying shared rows (one DOM id each)."""
+    if node.key not in open_keys or node.key in path or depth >= MAX_DEPTH:
         return
-    path = (*path, node.key)
-    for index, child in enumerate(node.children):
-        if child.key in filters.open and child.key not in path and child.expandable:
-            opened = expand(child.kind, child.obj, actor=actor, filters=filters, settings_row=settings_row, today=today)
-            opened.weight = child.weight
-            node.children[index] = opened
-            open_recursively(
-                opened, actor=actor, filters=filters, settings_row=settings_row, today=today, depth=depth + 1, path=path
-            )
+    listing = listings.get(node.key) or selectors.Listing(children=[], next_offset=None, remaining=0)
+    node.children = [replace(child) for child in listing.children]
+    node.next_offset, node.remaining = listing.next_offset, listing.remaining
+    opened.add(node.key)
+    for child in node.children:
+        _attach(child, listings, open_keys, opened, depth=depth + 1, path=(*path, node.key))
+
+
+def build(*, actor: Membership, filters: Filters, roots: list[Team], all_teams: list[Team], settings_row) -> list[Node]:
+    """The tree's roots with the first root and every node named in ``filters.open`` opened.
+
+    A fixed number of queries however many nodes are open or how big the tree is:
+    one for the roots' summaries and the few of ``selectors.expand_many``.
+    """
+    if not roots:
+        return []
+    nodes = selectors.team_nodes(actor=actor, teams=roots, scope=filters.scope)
+    open_keys = {*filters.open, nodes[0].key}
+    listings = selectors.expand_many(
+        actor=actor,
+        scope=filters.scope,
+        teams=[t for t in all_teams if f"t-{t.public_id}" in open_keys],
+        person_ids=[k[2:] for k in open_keys if k.startswith("p-")],
+        goal_ids=[k[2:] for k in open_keys if k.startswith("g-")],
+        settings_row=settings_row,
+    )
+    opened: set[str] = set()
+    for node in nodes:
+        _attach(node, listings, open_keys, opened)
+    # Links carry only what is really open: a key that named nothing the actor sees is dropped.
+    filters.open = [key for key in filters.open if key in opened]
+    return nodes
+
+
+def open_one(node: Node, *, actor: Membership, filters: Filters, settings_row=None) -> Node:
+    """``node`` (a closed summary) with its first page of children."""
+    listings = selectors.expand_many(
+        actor=actor,
+        scope=filters.scope,
+        teams=[node.obj] if node.kind == "team" else [],
+        person_ids=[str(node.obj.public_id)] if node.kind == "person" else [],
+        goal_ids=[str(node.obj.public_id)] if node.kind == "goal" else [],
+        settings_row=settings_row,
+    )
+    listing = listings.get(node.key) or selectors.Listing(children=[], next_offset=None, remaining=0)
+    node.children, node.next_offset, node.remaining = listing.children, listing.next_offset, listing.remaining
+    return node

@@ -82,7 +82,13 @@ def alignment_tree(request: AuthedRequest) -> HttpResponse:
     _cleaned(form)
     filters = _filters(request, cycle_list=cycle_list, form=form)
     settings_row = selectors.goal_settings(actor=actor)
-    context = {"form": form, "filters": filters, "cycle": filters.cycle, "all_cycles": filters.all_cycles}
+    context = {
+        "form": form,
+        "filters": filters,
+        "cycle": filters.cycle,
+        "all_cycles": filters.all_cycles,
+        "team_outline": selectors.team_outline(all_teams),
+    }
     if filters.results_mode:
         team_ids = selectors.team_subtree_ids(all_teams, filters.team) if filters.team else None
         results = selectors.goal_search(
@@ -96,15 +102,9 @@ def alignment_tree(request: AuthedRequest) -> HttpResponse:
             return render(request, f"{TREE}#result-rows", context)
     else:
         roots = [filters.team] if filters.team else selectors.roots(all_teams)
-        nodes = []
-        for index, team in enumerate(roots):
-            if index == 0 or f"t-{team.public_id}" in filters.open:
-                node = tree.expand("team", team, actor=actor, filters=filters, settings_row=settings_row)
-                tree.open_recursively(node, actor=actor, filters=filters, settings_row=settings_row, today=None)
-            else:
-                node = selectors.node_summary(actor=actor, kind="team", obj=team, scope=filters.scope)
+        nodes = tree.build(actor=actor, filters=filters, roots=roots, all_teams=all_teams, settings_row=settings_row)
+        for node in nodes:
             tree.decorate(node, filters, "n", full_page=True)
-            nodes.append(node)
         context["roots"] = nodes
     if request.htmx and request.headers.get("HX-Target") == "tree-region":
         return render(request, f"{TREE}#tree-region", context)
@@ -129,7 +129,13 @@ def _node(request: AuthedRequest, kind: str, obj) -> HttpResponse:
         node.weight = weight
         tree.decorate(node, filters, via, full_page=False)
         return render(request, "alignment/_node.html", {"node": node, "cycle": filters.cycle})
-    node = tree.expand(kind, obj, actor=actor, filters=filters, offset=_offset(request))
+    offset = _offset(request)
+    settings_row = selectors.goal_settings(actor=actor)
+    if offset:
+        node = tree.expand(kind, obj, actor=actor, filters=filters, offset=offset, settings_row=settings_row)
+    else:
+        node = selectors.node_summary(actor=actor, kind=kind, obj=obj, scope=filters.scope, settings_row=settings_row)
+        tree.open_one(node, actor=actor, filters=filters, settings_row=settings_row)
     node.weight = weight
     tree.decorate(node, filters, via, full_page=False)
     if request.htmx:
@@ -187,7 +193,7 @@ def gaps(request: AuthedRequest) -> HttpResponse:
         team_ids=selectors.team_subtree_ids(all_teams, team) if team else None,
         settings_row=selectors.goal_settings(actor=actor),
     )
-    context = {"form": form, "gaps": data, "team": team}
+    context = {"form": form, "gaps": data, "team": team, "team_outline": selectors.team_outline(all_teams)}
     return render(request, "alignment/gaps.html#gaps" if request.htmx else "alignment/gaps.html", context)
 
 
@@ -204,7 +210,13 @@ def cycle_report(request: AuthedRequest, public_id) -> HttpResponse:
     report = selectors.cycle_report(actor=actor, cycle=cycle, team=team, team_ids=team_ids)
     if request.GET.get("format") == "csv":
         return export.report_csv(report, site_url=request.build_absolute_uri("/").rstrip("/"))
-    context = {"form": form, "report": report, "cycles": selectors.cycles(actor=actor), "today": timezone.localdate()}
+    context = {
+        "form": form,
+        "report": report,
+        "cycles": selectors.cycles(actor=actor),
+        "today": timezone.localdate(),
+        "team_outline": selectors.team_outline(all_teams),
+    }
     return render(request, "alignment/report.html#report" if request.htmx else "alignment/report.html", context)
 
 

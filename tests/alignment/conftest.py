@@ -19,13 +19,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import Membership, Organization, Team
 from apps.alignment import services as alignment
 from apps.goals import services as goals
 from apps.goals.models import Cycle, Goal, GoalAlignment, GoalStatus, KeyResult
-from tests.conftest import SWEEP_OBJECTS, World
+from tests.conftest import SWEEP_OBJECTS, World, build_world
 
 
 @pytest.fixture(autouse=True)
@@ -104,9 +105,34 @@ def build_alignment_world(w: World) -> AlignmentWorld:
     )
 
 
+@pytest.fixture(scope="module")
+def _aw_module(django_db_setup, django_db_blocker):
+    """Build the world once per test module, inside a transaction rolled back at the end of the module.
+
+    Each test's own ``db`` transaction nests inside it (a savepoint), so every test
+    starts from the same rows and none sees another's changes.
+    """
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_alignment_world(build_world())
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def _reload(obj):
+    return type(obj).objects.get(pk=obj.pk) if obj is not None else None
+
+
 @pytest.fixture
-def aw(world) -> AlignmentWorld:
-    return build_alignment_world(world)
+def aw(_aw_module, db) -> AlignmentWorld:
+    """The alignment world with every object freshly read (tests may change rows; they are rolled back)."""
+    built = _aw_module
+    w = World(**{name: _reload(getattr(built.w, name)) for name in World.__dataclass_fields__})
+    others = {name: _reload(getattr(built, name)) for name in AlignmentWorld.__dataclass_fields__ if name != "w"}
+    return AlignmentWorld(w=w, **others)
 
 
 # --- URL registry (tests/conftest.py SWEEP_OBJECTS) ----------------------------------
