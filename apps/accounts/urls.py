@@ -1,13 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from apps.core.middleware import membership_not_required
+
 from . import views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("signin/", views.SignInView.as_view(), name="login"),
-    path("signout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Open to an account without an organization too: the "no organization" page offers it.
+    path("signout/", membership_not_required(auth_views.LogoutView.as_view()), name="logout"),
     path(
         "account/password/",
         auth_views.PasswordChangeView.as_view(

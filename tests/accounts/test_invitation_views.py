@@ -268,8 +268,8 @@ def test_accepting_creates_the_account_signs_in_and_redirects_home(client, world
     invitation.refresh_from_db()
     assert invitation.state == "accepted"
     assert invitation.accepted_user == user
-    home = client.get(reverse("core:home"))
-    assert "Hello, Nina" in home.content.decode()
+    assert client.session["_auth_user_id"] == str(user.pk)  # signed in as the new person
+    assert "Nina Newcomer" in client.get(reverse("accounts:profile")).content.decode()
 
 
 def test_accept_with_different_passwords_rerenders_with_the_error(client, invitation):
