@@ -303,5 +303,6 @@ LOGGING = {
 }
 GOALSITE_DEMO_HOOKS = ["apps.goals.demo.seed_goals", "apps.checkins.demo.seed_checkins"]
 GOALSITE_DEMO_HOOKS.append("apps.notifications.demo.seed")
+GOALSITE_DEMO_HOOKS.append("apps.alignment.demo.seed")
 # Where "/" sends a signed-in person (a dotted path; core keeps its own page without it).
 GOALSITE_HOME_RESOLVER = "apps.dashboards.home.resolve"

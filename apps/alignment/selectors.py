@@ -642,6 +642,20 @@ def current_cycle(cycle_list: list[Cycle], today: date | None = None) -> Cycle |
     return max(cycle_list, key=lambda c: c.starts_on) if cycle_list else None
 
 
+def report_cycle(*, actor: Membership, cycle_list: list[Cycle], today: date | None = None) -> Cycle | None:
+    """The cycle the "End-of-cycle report" tab opens (the last one that ended), for managers and admins only.
+
+    Decided from the role alone, so the tab costs no query.
+    """
+    if actor.role not in (Role.ADMIN, Role.MANAGER):
+        return None
+    today = today or timezone.localdate()
+    ended = [c for c in cycle_list if c.ends_on < today]
+    if ended:
+        return max(ended, key=lambda c: c.ends_on)
+    return current_cycle(cycle_list, today)
+
+
 def teams(*, actor: Membership) -> list[Team]:
     return list(
         Team.objects.for_org(actor.organization_id).annotate(kind_order=KIND_ORDER).order_by("kind_order", "name")
@@ -725,6 +739,7 @@ class PathStep:
     hidden: int = 0
     health: RolledHealth | None = None
     current: bool = False
+    weight: Decimal | None = None  # the weight of the link from this goal to the next one up the chain
 
 
 @dataclass
@@ -810,23 +825,23 @@ def _ids_with_status(*, actor, qs, status: str, settings_row, today) -> list[int
 # --- paths to the top ----------------------------------------------------------------
 
 
-def ancestor_links(goal_ids: list[int]) -> list[tuple[int, int]]:
-    """Every (child, parent) link above the given goals: one recursive CTE."""
+def ancestor_links(goal_ids: list[int]) -> list[tuple[int, int, Decimal]]:
+    """Every (child, parent, weight) link above the given goals: one recursive CTE."""
     if not goal_ids:
         return []
     marks = ", ".join(["%s"] * len(goal_ids))
     sql = f"""
-        WITH RECURSIVE up(child_id, parent_id, depth) AS (
-            SELECT a.child_id, a.parent_id, 1 FROM goals_goalalignment a WHERE a.child_id IN ({marks})
+        WITH RECURSIVE up(child_id, parent_id, weight, depth) AS (
+            SELECT a.child_id, a.parent_id, a.weight, 1 FROM goals_goalalignment a WHERE a.child_id IN ({marks})
           UNION
-            SELECT a.child_id, a.parent_id, up.depth + 1 FROM goals_goalalignment a
+            SELECT a.child_id, a.parent_id, a.weight, up.depth + 1 FROM goals_goalalignment a
             JOIN up ON a.child_id = up.parent_id WHERE up.depth < %s
         )
-        SELECT DISTINCT child_id, parent_id FROM up
+        SELECT DISTINCT child_id, parent_id, weight FROM up
     """  # noqa: S608 - only placeholders are interpolated
     with connection.cursor() as cur:
         cur.execute(sql, [*goal_ids, PATH_DEPTH])
-        return [(c, p) for c, p in cur.fetchall()]
+        return [(c, p, Decimal(str(w))) for c, p, w in cur.fetchall()]
 
 
 def _all_paths(start: int, parents: dict[int, list[int]], limit: int = MAX_PATHS) -> list[list[int]]:
@@ -844,9 +859,10 @@ def _all_paths(start: int, parents: dict[int, list[int]], limit: int = MAX_PATHS
     return paths
 
 
-def _steps(chain: list[int], goals: dict[int, Goal]) -> list[PathStep]:
+def _steps(chain: list[int], goals: dict[int, Goal], weights: dict | None = None) -> list[PathStep]:
+    """A chain of ids (bottom up) as steps; consecutive goals the actor cannot see become one placeholder."""
     steps: list[PathStep] = []
-    for goal_id in chain:
+    for index, goal_id in enumerate(chain):
         goal = goals.get(goal_id)
         if goal is None:
             if steps and steps[-1].goal is None:
@@ -854,25 +870,26 @@ def _steps(chain: list[int], goals: dict[int, Goal]) -> list[PathStep]:
             else:
                 steps.append(PathStep(goal=None, hidden=1))
         else:
-            steps.append(PathStep(goal=goal))
+            up = chain[index + 1] if index + 1 < len(chain) else None
+            steps.append(PathStep(goal=goal, weight=(weights or {}).get((goal_id, up))))
     return steps
 
 
 def _paths_context(actor: Membership, goal_ids: list[int]):
     links = ancestor_links(goal_ids)
     parents: dict[int, list[int]] = defaultdict(list)
-    for child, parent in sorted(links):
+    for child, parent, _ in sorted(links):
         parents[child].append(parent)
-    ids = {p for _, p in links}
+    ids = {p for _, p, _ in links}
     goals = (
         {g.pk: g for g in visible_goals(actor=actor).filter(pk__in=ids).select_related(*GOAL_RELATED)} if ids else {}
     )
-    return parents, goals
+    return parents, goals, {(c, p): w for c, p, w in links}
 
 
 def first_paths(*, actor: Membership, goals: list[Goal]) -> dict[int, list[PathStep]]:
     """For each goal, its first chain of parents up to the top, hidden goals collapsed (two queries)."""
-    parents, visible = _paths_context(actor, [g.pk for g in goals])
+    parents, visible, _ = _paths_context(actor, [g.pk for g in goals])
     out = {}
     for goal in goals:
         chain = _all_paths(goal.pk, parents, limit=1)[0][1:]
@@ -895,14 +912,14 @@ def goal_paths(*, actor: Membership, goal: Goal, today=None) -> GoalPaths:
     """Every chain from a goal up to the top ("why does this matter?"), top first."""
     today = today or timezone.localdate()
     settings_row = goal_settings(actor=actor)
-    parents, visible = _paths_context(actor, [goal.pk])
+    parents, visible, weights = _paths_context(actor, [goal.pk])
     chains = _all_paths(goal.pk, parents, limit=MAX_PATHS + 1)
     truncated = len(chains) > MAX_PATHS
     visible[goal.pk] = goal
     nodes = _goal_nodes(list(visible.values()), actor=actor, settings_row=settings_row, today=today)
     health_of = {n.obj.pk: n.health for n in nodes}
     me = next(n for n in nodes if n.obj.pk == goal.pk)
-    paths = [list(reversed(_steps(chain, visible))) for chain in chains[:MAX_PATHS]]
+    paths = [list(reversed(_steps(chain, visible, weights))) for chain in chains[:MAX_PATHS]]
     for path in paths:
         for step in path:
             if step.goal is not None:
@@ -1151,6 +1168,10 @@ class Panel:
     settings: GoalSettings
     q: str = ""
     found: list[Goal] = field(default_factory=list)
+
+    @property
+    def has_kr_links(self) -> bool:
+        return any(row.parent or row.has_contributors for row in self.krs)
 
 
 def link_parent_choices(*, actor: Membership):

@@ -88,6 +88,7 @@ def alignment_tree(request: AuthedRequest) -> HttpResponse:
         "cycle": filters.cycle,
         "all_cycles": filters.all_cycles,
         "team_outline": selectors.team_outline(all_teams),
+        "report_cycle": selectors.report_cycle(actor=actor, cycle_list=cycle_list),
     }
     if filters.results_mode:
         team_ids = selectors.team_subtree_ids(all_teams, filters.team) if filters.team else None
@@ -175,7 +176,7 @@ def goal_node(request: AuthedRequest, public_id) -> HttpResponse:
 def goal_path(request: AuthedRequest, public_id) -> HttpResponse:
     actor = request.membership
     goal = selectors.goal_get(actor=actor, public_id=public_id)
-    context = {"view": selectors.goal_paths(actor=actor, goal=goal), "goal": goal}
+    context = {"view": selectors.goal_paths(actor=actor, goal=goal), "goal": goal, "cycle": goal.cycle}
     return render(request, "alignment/path.html#paths" if request.htmx else "alignment/path.html", context)
 
 
@@ -193,7 +194,14 @@ def gaps(request: AuthedRequest) -> HttpResponse:
         team_ids=selectors.team_subtree_ids(all_teams, team) if team else None,
         settings_row=selectors.goal_settings(actor=actor),
     )
-    context = {"form": form, "gaps": data, "team": team, "team_outline": selectors.team_outline(all_teams)}
+    context = {
+        "form": form,
+        "gaps": data,
+        "team": team,
+        "cycle": cycle,
+        "team_outline": selectors.team_outline(all_teams),
+        "report_cycle": selectors.report_cycle(actor=actor, cycle_list=cycle_list),
+    }
     return render(request, "alignment/gaps.html#gaps" if request.htmx else "alignment/gaps.html", context)
 
 
@@ -213,7 +221,7 @@ def cycle_report(request: AuthedRequest, public_id) -> HttpResponse:
     context = {
         "form": form,
         "report": report,
-        "cycles": selectors.cycles(actor=actor),
+        "other_cycles": [c for c in selectors.cycles(actor=actor) if c.pk != cycle.pk],
         "today": timezone.localdate(),
         "team_outline": selectors.team_outline(all_teams),
     }
@@ -228,7 +236,7 @@ def _panel_context(request: AuthedRequest, goal, **forms) -> dict:
     panel = selectors.alignment_panel(actor=actor, goal=goal, q=request.GET.get("q", "").strip()[:100])
     forms.setdefault("link_form", LinkForm(parents=selectors.link_parent_choices(actor=actor), auto_id="al-%s"))
     compact = request.GET.get("compact") == "1" or request.POST.get("compact") == "1"
-    return {"panel": panel, "goal": panel.goal, "compact": compact, **forms}
+    return {"panel": panel, "goal": panel.goal, "cycle": panel.goal.cycle, "compact": compact, **forms}
 
 
 def _panel_response(request: AuthedRequest, goal, **forms) -> HttpResponse:
