@@ -186,6 +186,7 @@ def main() -> None:
     parser.add_argument("--managers", type=int, default=500)
     parser.add_argument("--personal", type=int, default=5_000)
     parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--only", choices=["reminders", "digests"], help="Run one half of the bench.")
     args = parser.parse_args()
     settings.NOTIFICATIONS_QUEUE = QUEUE
 
@@ -199,78 +200,96 @@ def main() -> None:
     svc = Services(free_port(), log_dir / "sink.count", log_dir)
     svc.start_sink()
     try:
-        # --- reminders ----------------------------------------------------------------
-        org = Organization.objects.create(name="Bench reminders", slug="bench-reminders")
-        ReminderPolicy.objects.create(organization=org, weekday=0, local_time=clock(0, 0))
-        t = time.monotonic()
-        people(org, args.reminders, "r")
-        print(f"  ({args.reminders} people created in {time.monotonic() - t:.1f}s)", flush=True)
-
-        svc.start_worker(claim_only=True)
-        start = time.monotonic()
-        ids = services.scan(kinds=["reminders"], organization_id=org.pk)[0].delivery_ids
-        setup = time.monotonic() - start
-        total = setup + wait_sent(ids, args.timeout)
-        line("reminders, claim only", len(ids), setup, total, None, None)
-        claim_only = total
-        svc.stop_worker()
-        Notification.objects.filter(organization=org).delete()
-        Delivery.objects.filter(organization=org).delete()
-
-        svc.start_worker()
-        before = svc.sink_counts()["messages"]
-        start = time.monotonic()
-        ids = services.scan(kinds=["reminders"], organization_id=org.pk)[0].delivery_ids
-        setup = time.monotonic() - start
-        total = setup + wait_sent(ids, args.timeout)
-        time.sleep(1)
-        sink = svc.sink_counts()
-        sink = {"messages": sink["messages"] - before, "distinct": sink["distinct"]}
-        line("reminders, rendered + SMTP", len(ids), setup, total, sink, 120)
-        print(f"  render+send / claim-only time ratio: {total / claim_only:.1f}x", flush=True)
-
-        # --- digests ------------------------------------------------------------------
-        dorg = Organization.objects.create(name="Bench digests", slug="bench-digests")
-        ReminderPolicy.objects.create(organization=dorg, digest_weekday=0, digest_time=clock(0, 0))
-        managers = people(dorg, args.managers, "m", role="manager")
-        reports = people(dorg, args.personal, "p")
-        per = max(1, len(reports) // max(1, len(managers)))
-        for i, report in enumerate(reports):
-            report.line_manager = managers[min(i // per, len(managers) - 1)]
-        Membership.objects.bulk_update(reports, ["line_manager"], batch_size=2000)
-        goals = Goal.objects.bulk_create(
-            [Goal(organization=dorg, owner_member=r, title=f"Goal of {r.pk}", status=GoalStatus.ACTIVE,
-                  start_date=date.today() - timedelta(days=60), due_date=date.today() + timedelta(days=30),
-                  progress=0.4) for r in reports],
-            batch_size=2000,
-        )  # fmt: skip
-        last_week = date.today() - timedelta(days=date.today().weekday() + 7)
-        subs = CheckinSubmission.objects.bulk_create(
-            [
-                CheckinSubmission(organization=dorg, author=r, idempotency_key=uuid.uuid4(), period_start=last_week)
-                for r in reports
-            ],
-            batch_size=2000,
-        )
-        CheckIn.objects.bulk_create(
-            [CheckIn(organization=dorg, submission=s, goal=g, author=g.owner_member, period_start=last_week, progress=0.4)
-             for s, g in zip(subs, goals, strict=True)],
-            batch_size=2000,
-        )  # fmt: skip
-
-        due = services.digests_due(organization_id=dorg.pk)
-        for kind, label, target in (
-            (DeliveryKind.MANAGER_DIGEST, "manager digests", 30),
-            (DeliveryKind.PERSONAL_DIGEST, "personal digests", 120),
-        ):
-            mine = [d for d in due if d.kind == kind]
-            start = time.monotonic()
-            ids, setup = fan_out(mine)
-            total = setup + wait_sent(ids, args.timeout)
-            line(label, len(ids), setup, total, None, target)
+        if args.only != "digests":
+            reminders_bench(svc, args)
+        if args.only != "reminders":
+            digests_bench(svc, args)
         print(f"load average at the end {os.getloadavg()[0]:.1f}", flush=True)
     finally:
         svc.stop()
+
+
+def reminders_bench(svc: Services, args) -> None:
+    org = Organization.objects.create(name="Bench reminders", slug="bench-reminders")
+    ReminderPolicy.objects.create(organization=org, weekday=0, local_time=clock(0, 0))
+    t = time.monotonic()
+    people(org, args.reminders, "r")
+    print(f"  ({args.reminders} people created in {time.monotonic() - t:.1f}s)", flush=True)
+
+    svc.start_worker(claim_only=True)
+    start = time.monotonic()
+    ids = services.scan(kinds=["reminders"], organization_id=org.pk)[0].delivery_ids
+    setup = time.monotonic() - start
+    total = setup + wait_sent(ids, args.timeout)
+    line("reminders, claim only", len(ids), setup, total, None, None)
+    claim_only = total
+    svc.stop_worker()
+    Notification.objects.filter(organization=org).delete()
+    Delivery.objects.filter(organization=org).delete()
+
+    svc.start_worker()
+    before = svc.sink_counts()["messages"]
+    start = time.monotonic()
+    ids = services.scan(kinds=["reminders"], organization_id=org.pk)[0].delivery_ids
+    setup = time.monotonic() - start
+    total = setup + wait_sent(ids, args.timeout)
+    time.sleep(1)
+    sink = svc.sink_counts()
+    sink = {"messages": sink["messages"] - before, "distinct": sink["distinct"]}
+    line("reminders, rendered + SMTP", len(ids), setup, total, sink, 120)
+    print(f"  render+send / claim-only time ratio: {total / claim_only:.1f}x", flush=True)
+
+
+def digests_bench(svc: Services, args) -> None:
+    if svc.worker is None or svc.worker.poll() is not None:
+        svc.start_worker()
+    dorg = Organization.objects.create(name="Bench digests", slug="bench-digests")
+    ReminderPolicy.objects.create(organization=dorg, digest_weekday=0, digest_time=clock(0, 0))
+    managers = people(dorg, args.managers, "m", role="manager")
+    reports = people(dorg, args.personal, "p")
+    per = max(1, len(reports) // max(1, len(managers)))
+    for i, report in enumerate(reports):
+        report.line_manager = managers[min(i // per, len(managers) - 1)]
+    Membership.objects.bulk_update(reports, ["line_manager"], batch_size=2000)
+    goals = Goal.objects.bulk_create(
+        [Goal(organization=dorg, owner_member=r, title=f"Goal of {r.pk}", status=GoalStatus.ACTIVE,
+              start_date=date.today() - timedelta(days=60), due_date=date.today() + timedelta(days=30),
+              progress=0.4) for r in reports],
+        batch_size=2000,
+    )  # fmt: skip
+    last_week = date.today() - timedelta(days=date.today().weekday() + 7)
+    subs = CheckinSubmission.objects.bulk_create(
+        [
+            CheckinSubmission(organization=dorg, author=r, idempotency_key=uuid.uuid4(), period_start=last_week)
+            for r in reports
+        ],
+        batch_size=2000,
+    )
+    CheckIn.objects.bulk_create(
+        [CheckIn(organization=dorg, submission=s, goal=g, author=g.owner_member, period_start=last_week, progress=0.4)
+         for s, g in zip(subs, goals, strict=True)],
+        batch_size=2000,
+    )  # fmt: skip
+
+    due = services.digests_due(organization_id=dorg.pk)
+    for kind, label, target in (
+        (DeliveryKind.MANAGER_DIGEST, "manager digests", 30),
+        (DeliveryKind.PERSONAL_DIGEST, "personal digests", 120),
+    ):
+        mine = [d for d in due if d.kind == kind]
+        before = svc.sink_counts()["messages"]
+        ids, setup = fan_out(mine)
+        total = setup + wait_sent(ids, args.timeout)
+        time.sleep(1)
+        counts = svc.sink_counts()
+        line(
+            label,
+            len(ids),
+            setup,
+            total,
+            {"messages": counts["messages"] - before, "distinct": counts["distinct"]},
+            target,
+        )
 
 
 if __name__ == "__main__":

@@ -511,7 +511,9 @@ def enqueue(delivery_ids: list[int], *, countdown: int | None = None) -> int:
     """Publish send tasks in chunks (call it from ``transaction.on_commit``)."""
     from .tasks import send_batch
 
-    size = conf("BATCH_SIZE", 500)
+    # Chunks of at most BATCH_SIZE ids, and at least a few chunks, so a small fan-out
+    # (500 manager digests) still keeps every worker process busy.
+    size = max(1, min(conf("BATCH_SIZE", 500), max(50, -(-len(delivery_ids) // conf("MIN_CHUNKS", 4)))))
     options = {}
     if conf("QUEUE", None):
         options["queue"] = conf("QUEUE", None)  # a dedicated queue, so a big fan-out never starves other tasks
