@@ -2,15 +2,19 @@
 
 import uuid
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from apps.accounts.models import Membership
+from apps.core.http import apply_validation_error
 from apps.goals.models import Goal
 
 from .. import selectors, services
-from ..forms import CheckinForm
+from ..forms import CheckinForm, CommentForm
 from ..services import SubmitResult
 
 
@@ -60,3 +64,33 @@ def goal_url(goal: Goal, anchor: str = "checkins") -> str:
     from django.urls import reverse
 
     return reverse("goals:detail", args=[goal.public_id]) + f"#{anchor}"
+
+
+def comment_response(request, *, subject, subject_field: str, url_name: str, fallback_url: str):
+    """Add a comment to a check-in or a celebration; the thread fragment for htmx, else a redirect.
+
+    An invalid comment re-renders the thread (htmx) or the comment page with the error.
+    """
+    actor = request.membership
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_add(actor=actor, body=form.cleaned_data["body"], **{subject_field: subject})
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            if not request.htmx:
+                messages.success(request, "Comment added.")
+                return redirect(safe_next(request, fallback_url))
+            form = CommentForm()
+    context = {
+        "comments": selectors.comments_for(**{subject_field: subject}),
+        "comment_form": form,
+        "comment_url": reverse(url_name, args=[subject.public_id]),
+        "thread_id": f"comments-{subject.public_id.hex}",
+        "next": safe_next(request, fallback_url),
+        "subject": subject,
+    }
+    if request.htmx:
+        return render(request, "checkins/_comments.html", context)
+    return render(request, "checkins/comment_form.html", context)

@@ -1,18 +1,16 @@
 """Team feed (celebrations, kudos, comments) and the person's notices."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.core.http import apply_validation_error
 from apps.core.types import AuthedRequest
 
 from .. import selectors, services
 from ..forms import CommentForm
-from ._common import safe_next
+from ._common import comment_response
 
 FEED = "checkins/feed.html"
 
@@ -45,30 +43,14 @@ def kudos(request: AuthedRequest, public_id) -> HttpResponse:
 
 @require_POST
 def celebration_comment(request: AuthedRequest, public_id) -> HttpResponse:
-    actor = request.membership
-    celebration = selectors.celebration_get(actor=actor, public_id=public_id)
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.comment_add(actor=actor, body=form.cleaned_data["body"], celebration=celebration)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            if not request.htmx:
-                messages.success(request, "Comment added.")
-                return redirect(safe_next(request, _feed_url(celebration)))
-            form = CommentForm()
-    context = {
-        "comments": selectors.comments_for(celebration=celebration),
-        "comment_form": form,
-        "comment_url": reverse("checkins:celebration_comment", args=[celebration.public_id]),
-        "thread_id": f"comments-{celebration.public_id.hex}",
-        "next": safe_next(request, _feed_url(celebration)),
-        "subject": celebration,
-    }
-    if request.htmx:
-        return render(request, "checkins/_comments.html", context)
-    return render(request, "checkins/comment_form.html", context)
+    celebration = selectors.celebration_get(actor=request.membership, public_id=public_id)
+    return comment_response(
+        request,
+        subject=celebration,
+        subject_field="celebration",
+        url_name="checkins:celebration_comment",
+        fallback_url=_feed_url(celebration),
+    )
 
 
 @require_GET

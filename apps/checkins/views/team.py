@@ -1,19 +1,17 @@
 """The manager's weekly review of direct reports, with "Seen", "Flag for 1:1" and comments."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.core.http import apply_validation_error
 from apps.core.types import AuthedRequest
 
 from .. import selectors, services
 from ..forms import CommentForm, FlagForm, ToggleForm
 from ..models import Reaction
-from ._common import safe_next
+from ._common import comment_response, safe_next
 
 TEAM = "checkins/team.html"
 
@@ -59,27 +57,11 @@ def checkin_flag(request: AuthedRequest, public_id) -> HttpResponse:
 
 @require_POST
 def checkin_comment(request: AuthedRequest, public_id) -> HttpResponse:
-    actor = request.membership
-    checkin = selectors.checkin_get(actor=actor, public_id=public_id)
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.comment_add(actor=actor, body=form.cleaned_data["body"], checkin=checkin)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            if not request.htmx:
-                messages.success(request, "Comment added.")
-                return redirect(safe_next(request, _review_url(checkin)))
-            form = CommentForm()
-    context = {
-        "comments": selectors.comments_for(checkin=checkin),
-        "comment_form": form,
-        "comment_url": reverse("checkins:checkin_comment", args=[checkin.public_id]),
-        "thread_id": f"comments-{checkin.public_id.hex}",
-        "next": safe_next(request, _review_url(checkin)),
-        "subject": checkin,
-    }
-    if request.htmx:
-        return render(request, "checkins/_comments.html", context)
-    return render(request, "checkins/comment_form.html", context)
+    checkin = selectors.checkin_get(actor=request.membership, public_id=public_id)
+    return comment_response(
+        request,
+        subject=checkin,
+        subject_field="checkin",
+        url_name="checkins:checkin_comment",
+        fallback_url=_review_url(checkin),
+    )
