@@ -16,15 +16,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Avg, Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber
-from django.http import Http404
 from django.utils import timezone
 
 from apps.accounts.models import Membership, Role, Team, TeamKind, TeamMembership, TeamRole
 from apps.checkins.models import CheckIn
+from apps.core.selectors import get_or_404
 from apps.goals.models import (
     Cycle,
     Goal,
@@ -74,11 +73,7 @@ class SubqueryCount(Subquery):
     output_field = IntegerField()
 
 
-def _get_or_404(qs, **lookup):
-    try:
-        return qs.get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, ValidationError):
-        raise Http404("Not found.") from None
+_get_or_404 = get_or_404
 
 
 def goal_settings(*, actor: Membership) -> GoalSettings:

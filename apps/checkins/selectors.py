@@ -6,11 +6,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Prefetch, Q, prefetch_related_objects
-from django.http import Http404
 from django.utils import timezone
 
 from apps.accounts.models import Membership
 from apps.accounts.selectors import member_choices
+from apps.core.selectors import get_or_404
 from apps.goals.models import Goal, GoalStatus, KeyResult
 from apps.goals.permissions import can_edit_goal
 from apps.goals.selectors import cycle_current, goal_get, goal_health, goal_settings, visible_goals
@@ -18,12 +18,7 @@ from apps.goals.selectors import cycle_current, goal_get, goal_health, goal_sett
 from .models import Blocker, Celebration, CheckIn, CheckinSubmission, Comment, KeyResultUpdate, Notice, Reaction
 from .services import local_today, period_start, streak
 
-
-def _get_or_404(qs, **lookup):
-    try:
-        return qs.get(**lookup)
-    except (qs.model.DoesNotExist, ValueError):
-        raise Http404("Not found.") from None
+_get_or_404 = get_or_404
 
 
 def weekly_goals(*, actor: Membership):

@@ -37,3 +37,14 @@ def health_report() -> dict:
         "broker": {"ok": broker_ok, "detail": broker_detail},
         "last_beat_tick": last_beat,
     }
+
+
+def get_or_404(qs, **lookup):
+    """One row of ``qs`` or a 404: a missing, out-of-reach or malformed id all look the same."""
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+
+    try:
+        return qs.get(**lookup)
+    except (qs.model.DoesNotExist, ValueError, ValidationError):
+        raise Http404("Not found.") from None

@@ -3,12 +3,12 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
 from apps.accounts.models import Membership, Team, TeamMembership, TeamRole
+from apps.core.selectors import get_or_404
 
 from . import progress as arithmetic
 from .models import (
@@ -25,12 +25,7 @@ from .models import (
     Milestone,
 )
 
-
-def _get_or_404(qs, **lookup):
-    try:
-        return qs.get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, ValidationError):  # a malformed id is as missing as an unknown one
-        raise Http404("Not found.") from None
+_get_or_404 = get_or_404
 
 
 # --- cycles --------------------------------------------------------------------------

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import Http404
 
 from apps.accounts.models import Membership, Team, TeamMembership
 from apps.core.models import BeatTick
+from apps.core.selectors import get_or_404
 
 from .models import (
     Delivery,
@@ -23,12 +22,7 @@ from .models import (
     Weekday,
 )
 
-
-def _get_or_404(qs, **lookup):
-    try:
-        return qs.get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, ValidationError):
-        raise Http404("Not found.") from None
+_get_or_404 = get_or_404
 
 
 # --- notification centre -------------------------------------------------------------------
