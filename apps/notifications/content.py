@@ -15,7 +15,6 @@ from datetime import date, time, timedelta
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -26,6 +25,7 @@ from apps.checkins.services import streak
 from apps.goals.models import Goal, GoalStatus, Milestone
 
 from . import schedule
+from .mail import NotificationEmail
 from .models import Channel, Delivery, DeliveryKind, Notification, NotificationKind, ReminderPreference
 
 
@@ -489,12 +489,13 @@ BUILDERS = {
 # --- send ----------------------------------------------------------------------------------
 
 
-def render_email(delivery: Delivery, message: Message) -> EmailMultiAlternatives:
+def render_email(delivery: Delivery, message: Message) -> NotificationEmail:
     from .services import unsubscribe_token
 
     user = delivery.recipient.user
-    unsubscribe_page = path("notifications:unsubscribe", "/unsubscribe/", token=unsubscribe_token(user))
-    one_click = path("notifications:unsubscribe_one_click", "/unsubscribe/", token=unsubscribe_token(user))
+    token = unsubscribe_token(user)
+    unsubscribe_page = path("notifications:unsubscribe", "/unsubscribe/", token=token)
+    one_click = path("notifications:unsubscribe_one_click", "/unsubscribe/", token=token)
     context = {
         **message.context,
         "subject": message.subject,
@@ -502,7 +503,7 @@ def render_email(delivery: Delivery, message: Message) -> EmailMultiAlternatives
         "unsubscribe_url": absolute(unsubscribe_page),
         "preferences_url": absolute(path("notifications:preferences", "/notifications/preferences/")),
     }
-    email = EmailMultiAlternatives(
+    email = NotificationEmail(
         subject=message.subject,
         body=render_to_string(f"notifications/email/{message.template}.txt", context),
         to=[user.email],
@@ -538,28 +539,62 @@ def post_webhook(url: str, secret: str, payload: dict, timeout: float = 5.0) -> 
         return response.status
 
 
+@dataclass
+class Recorded:
+    """What ``record`` wrote for one delivery, so a failed send can take it back."""
+
+    notification: Notification | None = None
+    digest_id: int | None = None  # set when this send created the archive entry
+
+
+def record(pairs: list[tuple[Delivery, Message]]) -> dict[int, Recorded]:
+    """Write the in-app side of several sends (inside the caller's transaction): one insert for all."""
+    from .services import digest_record
+
+    recorded: dict[int, Recorded] = {}
+    rows = []
+    for delivery, message in pairs:
+        entry = recorded[delivery.pk] = Recorded()
+        if message.webhook is not None:
+            continue
+        if message.digest is not None:
+            digest, created = digest_record(delivery=delivery, data=message.digest, subject=message.subject)
+            entry.digest_id = digest.pk if created else None
+            message.url = path("notifications:digest", message.url, public_id=digest.public_id)
+        # The claim makes this the only transaction that can mark the delivery sent, so a plain
+        # insert is enough (the one-to-one key would refuse a second one anyway).
+        entry.notification = Notification(
+            delivery=delivery,
+            organization_id=delivery.organization_id,
+            recipient_id=delivery.recipient_id,
+            kind=message.kind,
+            title=message.title[:200],
+            body=message.body[:2000],
+            url=message.url,
+        )
+        rows.append(entry.notification)
+    Notification.objects.bulk_create(rows)
+    return recorded
+
+
+def take_back(recorded: list[Recorded]) -> None:
+    """Undo ``record`` for sends that failed (same transaction)."""
+    notification_ids = [r.notification.pk for r in recorded if r.notification is not None]
+    digest_ids = [r.digest_id for r in recorded if r.digest_id is not None]
+    if notification_ids:
+        Notification.objects.filter(pk__in=notification_ids).delete()
+    if digest_ids:
+        from .models import Digest
+
+        Digest.objects.filter(pk__in=digest_ids).delete()
+
+
 def send(delivery: Delivery, message: Message, *, connection=None) -> None:
-    """Write the in-app side and send; raises on a failed send (the caller's transaction rolls back)."""
+    """The outgoing side: post the webhook or send the email; raises on a failed send."""
     if message.webhook is not None:
         hook = delivery.team.webhook
         post_webhook(hook.url, hook.secret, message.webhook, timeout=conf_timeout())
         return
-    if message.digest is not None:
-        from .services import digest_record
-
-        digest = digest_record(delivery=delivery, data=message.digest, subject=message.subject)
-        message.url = path("notifications:digest", message.url, public_id=digest.public_id)
-    # The claim makes this the only transaction that can mark the delivery sent, so a plain
-    # insert is enough (the one-to-one key would refuse a second one anyway).
-    Notification.objects.create(
-        delivery=delivery,
-        organization_id=delivery.organization_id,
-        recipient_id=delivery.recipient_id,
-        kind=message.kind,
-        title=message.title[:200],
-        body=message.body[:2000],
-        url=message.url,
-    )
     if message.email and delivery.recipient.user.email_notifications:
         email = render_email(delivery, message)
         if connection is not None:

@@ -603,8 +603,30 @@ def _loaded(ids) -> dict[int, Delivery]:
     return {d.pk: d for d in rows}
 
 
+class _Mailer:
+    """One mail connection for a whole batch, opened on first use and reopened after a failure."""
+
+    def __init__(self):
+        self.connection = None
+
+    def get(self):
+        if self.connection is None:
+            self.connection = get_connection()
+            self.connection.open()  # open here, so send_messages reuses it instead of one connection per message
+        return self.connection
+
+    def reset(self) -> None:
+        if self.connection is not None:
+            _close_quietly(self.connection)
+            self.connection = None
+
+
 def deliver_batch(*, delivery_ids: list[int]) -> BatchResult:
-    """Send each delivery that can still be claimed; one mail connection and one set of reads for the batch."""
+    """Send each delivery that can still be claimed; one mail connection and one set of reads for the batch.
+
+    The batch goes in groups of ``CLAIM_GROUP``: one UPDATE claims a group, one transaction
+    marks it sent, records its in-app side and commits after its messages went out.
+    """
     result = BatchResult()
     delivery_ids = list(dict.fromkeys(delivery_ids))  # a repeated id is one delivery
     # One read for the whole batch: a redelivered or redundant task skips what others already sent.
@@ -612,31 +634,17 @@ def deliver_batch(*, delivery_ids: list[int]) -> BatchResult:
     result.not_claimed = len(delivery_ids) - len(rows)
     context = content.BatchContext.load(list(rows.values()))
     queued = [i for i in delivery_ids if i in rows]
-    group = conf("CLAIM_GROUP", 10)  # claimed together (one UPDATE), each still marked and sent on its own
-    connection = None
+    group = conf("CLAIM_GROUP", 20)
+    mailer = _Mailer()
     try:
         for start in range(0, len(queued), group):
             token, ours = claim_many(delivery_ids=queued[start : start + group])
-            for delivery_id in queued[start : start + group]:
-                if delivery_id not in ours:
-                    result.not_claimed += 1
-                    continue
-                if connection is None:
-                    connection = get_connection()
-                outcome = deliver(
-                    delivery_id=delivery_id,
-                    connection=connection,
-                    loaded=rows[delivery_id],
-                    context=context,
-                    token=token,
-                )
+            mine = [rows[i] for i in queued[start : start + group] if i in ours]
+            result.not_claimed += len(queued[start : start + group]) - len(mine)
+            for outcome in _deliver_group(mine, token=token, context=context, mailer=mailer).values():
                 setattr(result, outcome, getattr(result, outcome) + 1)
-                if outcome in ("retried", "failed"):
-                    _close_quietly(connection)
-                    connection = None
     finally:
-        if connection is not None:
-            _close_quietly(connection)
+        mailer.reset()
     return result
 
 
@@ -650,10 +658,9 @@ def _close_quietly(connection) -> None:
 def deliver(
     *, delivery_id: int, connection=None, loaded: Delivery | None = None, context=None, token: uuid.UUID | None = None
 ) -> str:
-    """Claim (unless ``token`` says the batch already did) and send one delivery.
+    """Claim (unless ``token`` says the caller already did) and send one delivery.
 
-    Returns sent / skipped / not_claimed / retried / failed. ``loaded`` and ``context``
-    are the batch's reads (see ``deliver_batch``); the claim token is what decides.
+    Returns sent / skipped / not_claimed / retried / failed; the claim token is what decides.
     """
     if token is None:
         token = claim(delivery_id=delivery_id)
@@ -662,27 +669,75 @@ def deliver(
     delivery = loaded or Delivery.objects.select_related(
         "recipient__user", "recipient__organization", "team", "organization"
     ).get(pk=delivery_id)
-    if conf("CLAIM_ONLY", False):  # the bench's ledger-only run: what the claim itself costs
-        Delivery.objects.filter(pk=delivery_id, claim_token=token).update(
-            state=DeliveryState.SENT, sent_at=timezone.now()
-        )
-        return "sent"
+    mailer = _Mailer()
+    mailer.connection = connection
     try:
-        message = content.build(delivery, context=context)
-        with transaction.atomic():
-            done_state = DeliveryState.SENT if message is not None else DeliveryState.SKIPPED
-            marked = Delivery.objects.filter(pk=delivery_id, claim_token=token, state=DeliveryState.SENDING).update(
-                state=done_state, sent_at=timezone.now(), last_error=""
+        return _deliver_group([delivery], token=token, context=context, mailer=mailer)[delivery_id]
+    finally:
+        if connection is None:
+            mailer.reset()
+
+
+def _deliver_group(deliveries: list[Delivery], *, token: uuid.UUID, context, mailer: _Mailer) -> dict[int, str]:
+    """Send deliveries claimed under ``token``; returns each one's outcome.
+
+    Marks, in-app rows and (for a transactional mail backend) the messages commit together,
+    after the sends: a worker killed mid-group leaves the group claimed, and the sweeper
+    re-queues it. With SMTP, what was already handed over before the kill is sent again:
+    at most one group per worker process (the messages in flight).
+    """
+    outcomes: dict[int, str] = {}
+    if not deliveries:
+        return outcomes
+    ids = [d.pk for d in deliveries]
+    if conf("CLAIM_ONLY", False):  # the bench's ledger-only run: what the claim itself costs
+        Delivery.objects.filter(pk__in=ids, claim_token=token).update(state=DeliveryState.SENT, sent_at=timezone.now())
+        return dict.fromkeys(ids, "sent")
+    context = context or content.BatchContext.load(deliveries)
+    built: dict[int, content.Message | None] = {}
+    errors: dict[int, Exception] = {}
+    for delivery in deliveries:
+        try:
+            built[delivery.pk] = content.build(delivery, context=context)
+        except Exception as error:  # a message that cannot be built is retried like a failed send
+            log.warning("delivery %s could not be built: %s", delivery.pk, error, exc_info=True)
+            errors[delivery.pk] = error
+    with transaction.atomic():
+        live = set(
+            Delivery.objects.select_for_update()
+            .filter(pk__in=list(built), claim_token=token, state=DeliveryState.SENDING)
+            .values_list("pk", flat=True)
+        )
+        now = timezone.now()
+        skipped = [i for i in built if i in live and built[i] is None]
+        to_send = [d for d in deliveries if d.pk in live and built[d.pk] is not None]
+        if skipped:
+            Delivery.objects.filter(pk__in=skipped).update(state=DeliveryState.SKIPPED, sent_at=now, last_error="")
+        if to_send:
+            Delivery.objects.filter(pk__in=[d.pk for d in to_send]).update(
+                state=DeliveryState.SENT, sent_at=now, last_error=""
             )
-            if not marked:
-                return "not_claimed"  # the sweeper took it back: whoever holds it now sends it
-            if message is None:
-                return "skipped"
-            content.send(delivery, message, connection=connection)
-    except Exception as error:  # any failure to send is retried, then shown on the operations page
-        log.warning("delivery %s failed: %s", delivery_id, error, exc_info=True)
-        return _fail(delivery_id=delivery_id, token=token, error=error)
-    return "sent"
+        recorded = content.record([(d, built[d.pk]) for d in to_send])
+        failed_sends = []
+        for delivery in to_send:
+            try:
+                content.send(delivery, built[delivery.pk], connection=mailer.get())
+            except Exception as error:  # retried, then shown on the operations page
+                log.warning("delivery %s failed: %s", delivery.pk, error, exc_info=True)
+                errors[delivery.pk] = error
+                failed_sends.append(delivery.pk)
+                mailer.reset()  # a failed SMTP conversation is not trusted for the next message
+        if failed_sends:
+            content.take_back([recorded[i] for i in failed_sends])
+            Delivery.objects.filter(pk__in=failed_sends).update(state=DeliveryState.SENDING, sent_at=None)
+        for delivery_id in ids:
+            if delivery_id in errors:
+                outcomes[delivery_id] = _fail(delivery_id=delivery_id, token=token, error=errors[delivery_id])
+            elif delivery_id not in live:
+                outcomes[delivery_id] = "not_claimed"  # the sweeper took it back: whoever holds it now sends it
+            else:
+                outcomes[delivery_id] = "skipped" if built[delivery_id] is None else "sent"
+    return outcomes
 
 
 def _fail(*, delivery_id: int, token: uuid.UUID, error: Exception) -> str:
@@ -915,12 +970,11 @@ def unsubscribe(*, user: User) -> bool:
 # --- digests -----------------------------------------------------------------------------
 
 
-def digest_record(*, delivery: Delivery, data: dict, subject: str) -> Digest:
+def digest_record(*, delivery: Delivery, data: dict, subject: str) -> tuple[Digest, bool]:
     kind = "manager" if delivery.kind == DeliveryKind.MANAGER_DIGEST else "personal"
-    digest, _ = Digest.objects.get_or_create(
+    return Digest.objects.get_or_create(
         recipient_id=delivery.recipient_id,
         kind=kind,
         period_start=date.fromisoformat(delivery.period),
         defaults={"organization_id": delivery.organization_id, "subject": subject[:200], "data": data},
     )
-    return digest
