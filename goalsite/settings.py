@@ -256,6 +256,21 @@ else:
     # Well above the longest task time limit and any countdown we use, so a
     # message a dead worker held is redelivered, never duplicated early.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+# The cache: Redis when REDIS_URL is set (shared by every web worker, so a version bump
+# reaches them all), else per-process memory. CACHE_URL overrides ("locmem://" or a redis URL).
+CACHE_URL = env_str("CACHE_URL", REDIS_URL or "locmem://")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "goalsite",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Seconds a rendered dashboard is kept (any write to the organization invalidates it sooner); 0 = off.
+DASHBOARDS_CACHE_SECONDS = env_int("GOALSITE_DASHBOARD_CACHE", 600)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -70,6 +70,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
+from apps.core import dataversion
 from apps.goals import progress as arithmetic
 from apps.goals.models import Goal, GoalAlignment, GoalSettings, GoalStatus, KeyResult, Milestone
 
@@ -276,6 +277,7 @@ def rollup_recompute_all(organization) -> RecomputeResult:
         else:
             counts = _recompute_python(organization_id)
             method = "python"
+        dataversion.bump(organization_id)
     return RecomputeResult(**counts, seconds=time.perf_counter() - started, method=method)
 
 

@@ -28,6 +28,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 
 from apps.accounts.models import Membership
+from apps.core import dataversion
 from apps.goals.models import EventKind, Goal, GoalAlignment, GoalStatus, KeyResult, Visibility
 from apps.goals.permissions import can_edit_goal, check_can_edit_goal
 from apps.goals.services import goal_event_record, goal_recompute_progress
@@ -381,6 +382,7 @@ def kr_contribute(*, actor: Membership, kr: KeyResult, parent_kr: KeyResult | No
                 }
             )
     KeyResult.objects.filter(pk=kr.pk).update(contributes_to=parent_kr)
+    dataversion.bump(kr.organization_id)
     kr.contributes_to = parent_kr
     old_text = f"counts toward {_shown_kr(old_parent)}" if old_parent else ""
     new_text = f"counts toward {_shown_kr(parent_kr)}" if parent_kr else "counts only for its own goal"

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
+from apps.core import dataversion
 from apps.goals.models import EventKind, GoalEvent, GoalSettings, KeyResult
 
 from . import rollup
@@ -31,6 +32,7 @@ def kr_saved(sender, instance: KeyResult, created: bool, raw: bool = False, **kw
         value = kr_rollup_progress(instance)
         if abs(value - instance.progress) > rollup.TOLERANCE:
             KeyResult.objects.filter(pk=instance.pk).update(progress=value)
+            dataversion.bump(instance.organization_id)
             instance.progress = value  # the caller's copy shows (and recomputes its goal with) the stored value
     if instance.contributes_to_id:
         kr_refresh(instance.contributes_to_id)

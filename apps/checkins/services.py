@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Membership
+from apps.core import dataversion
 from apps.goals import services as goal_services
 from apps.goals.models import EventKind, Goal, GoalStatus, KeyResult
 from apps.goals.permissions import can_edit_goal
@@ -209,6 +210,7 @@ def checkin_submit(*, actor: Membership, idempotency_key: uuid.UUID, entries: li
         if entry.status:
             goal.confidence = entry.status
             Goal.objects.filter(pk=goal.pk).update(confidence=entry.status)
+            dataversion.bump(goal.organization_id)
         checkin = CheckIn.objects.create(
             organization_id=actor.organization_id,
             submission=submission,

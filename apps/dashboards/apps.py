@@ -5,3 +5,8 @@ class DashboardsConfig(AppConfig):
     name = "apps.dashboards"
     label = "dashboards"
     verbose_name = "Dashboards"
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()

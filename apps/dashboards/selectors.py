@@ -39,8 +39,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings as django_settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Avg,
@@ -77,10 +75,6 @@ NEEDS_ATTENTION = ("at_risk", "off_track")
 LIST_LIMIT = 8
 TREND_WEEKS = 8
 ROLL_CALL_LIMIT = 30
-# A scope with more teams than this (or the whole organization) is kept for
-# settings.DASHBOARDS_CACHE_SECONDS (60 s by default) per viewer: its numbers cover
-# hundreds of people and thousands of goals, and a minute old is fresh enough.
-LARGE_SCOPE_TEAMS = 20
 
 
 # --- teams and scope -------------------------------------------------------------------
@@ -432,8 +426,7 @@ class Dashboard:
     choices: list[ScopeChoice]
     cycles: list[Cycle]
     computed_at: datetime = field(default_factory=timezone.now)
-    cache_seconds: int = 0  # > 0: a large scope, kept this long (the page says so)
-    from_cache: bool = False
+    cache_seconds: int = 0  # > 0: the rendered page is kept (until a write) at most this long
 
     @property
     def count_of(self) -> dict[str, int]:
@@ -595,7 +588,7 @@ def team_dashboard(
     *, actor: Membership, team_param: str | None = None, cycle_param: str | None = None, today: date | None = None
 ) -> Dashboard | EmptyDashboard:
     """The manager's dashboard for ``?team=`` (see the module docstring for what counts)."""
-    today = today or timezone.now().astimezone(actor.user.tzinfo).date()
+    today = today or today_for(actor)
     nodes, roots = _team_tree(actor=actor)
     scope = resolve_scope(actor=actor, team_param=team_param, nodes=nodes, roots=roots)
     if scope is None:
@@ -605,19 +598,12 @@ def team_dashboard(
     cycle = pick_cycle(cycles, cycle_param, today)
     if cycle is None:
         return EmptyDashboard(reason="no_cycle", scope=scope, choices=choices)
-    cache_seconds = getattr(django_settings, "DASHBOARDS_CACHE_SECONDS", 60)
-    cacheable = cache_seconds > 0 and (scope.is_org or len(scope.team_ids) > LARGE_SCOPE_TEAMS)
-    cache_key = f"dashboards:{actor.pk}:{scope.param}:{cycle.pk}:{today.isoformat()}"
-    if cacheable:
-        cached = cache.get(cache_key)
-        if cached is not None:
-            cached.choices, cached.cycles, cached.from_cache = choices, cycles, True
-            return cached
-    data = _build(actor=actor, scope=scope, nodes=nodes, cycle=cycle, cycles=cycles, choices=choices, today=today)
-    if cacheable:
-        data.cache_seconds = cache_seconds
-        cache.set(cache_key, data, cache_seconds)
-    return data
+    return _build(actor=actor, scope=scope, nodes=nodes, cycle=cycle, cycles=cycles, choices=choices, today=today)
+
+
+def today_for(actor: Membership) -> date:
+    """The viewer's today (their time zone decides which week and which cycle)."""
+    return timezone.now().astimezone(actor.user.tzinfo).date()
 
 
 def _build(*, actor, scope, nodes, cycle, cycles, choices, today) -> Dashboard:

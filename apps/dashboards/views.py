@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import os
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from apps.core.types import AuthedRequest
 
+from . import cache as dashboard_cache
 from . import selectors
 
 TEMPLATE = "dashboards/team.html"
+# bench/dashboards.py may ask for an uncached page (header X-Bench-Cache: off) to measure cold figures.
+BENCH = os.environ.get("GOALSITE_BENCH") == "1"
 
 
 def _link(name: str, *args, query: str = "") -> str | None:
@@ -37,13 +45,29 @@ def _links(data) -> list[tuple[str, str]]:
 
 @require_GET
 def team_dashboard(request: AuthedRequest) -> HttpResponse:
-    data = selectors.team_dashboard(
-        actor=request.membership, team_param=request.GET.get("team"), cycle_param=request.GET.get("cycle")
-    )
-    empty = isinstance(data, selectors.EmptyDashboard)
-    context = {"empty": data} if empty else {"d": data, "links": _links(data)}
-    template = f"{TEMPLATE}#dashboard" if request.htmx and request.headers.get("HX-Target") == "dashboard" else TEMPLATE
-    return render(request, template, context)
+    actor = request.membership
+    team_param, cycle_param = request.GET.get("team"), request.GET.get("cycle")
+    today = selectors.today_for(actor)
+    empty: list[selectors.EmptyDashboard] = []
+
+    def build() -> dashboard_cache.Page | None:
+        data = selectors.team_dashboard(actor=actor, team_param=team_param, cycle_param=cycle_param, today=today)
+        if isinstance(data, selectors.EmptyDashboard):
+            empty.append(data)
+            return None
+        data.cache_seconds = settings.DASHBOARDS_CACHE_SECONDS
+        html = render_to_string(f"{TEMPLATE}#dashboard", {"d": data, "links": _links(data)})
+        return dashboard_cache.Page(title=data.scope.label, html=html, computed_at=data.computed_at.isoformat())
+
+    page = dashboard_cache.cached_page(
+        actor=actor, team_param=team_param, cycle_param=cycle_param, today=today, build=build,
+        bypass=BENCH and request.headers.get("X-Bench-Cache") == "off",
+    )  # fmt: skip
+    if page is None:
+        return render(request, TEMPLATE, {"empty": empty[0]})
+    if request.htmx and request.headers.get("HX-Target") == "dashboard":
+        return HttpResponse(page.html)
+    return render(request, TEMPLATE, {"page": page, "dashboard_html": mark_safe(page.html)})  # noqa: S308 - our own render
 
 
 @login_not_required

@@ -280,7 +280,8 @@ def test_changing_the_roll_up_mode_recomputes_everything_once_committed(aw, djan
         settings_row = GoalSettings.objects.get(organization=aw.org_a)
         settings_row.rollup_mode = GoalSettings.RollupMode.KEY_RESULTS
         settings_row.save()
-    assert len(callbacks) == 1
+    recomputes = [c for c in callbacks if c.__module__ != "apps.core.dataversion"]  # not the cache version bump
+    assert len(recomputes) == 1
     assert fresh(aw.rockets_goal).progress == pytest.approx(0.5)  # own key results only now
     assert fresh(aw.company_goal).progress == pytest.approx(0.4)
 
