@@ -664,19 +664,21 @@ def team_outline(all_teams: list[Team]) -> list[Team]:
         children[team.parent_id].append(team)
     known = {t.pk for t in all_teams}
     out: list[Team] = []
+    placed: set[int] = set()
 
     def walk(parent_id, depth):
         for team in children.get(parent_id, []):
-            if team in out:
+            if team.pk in placed:
                 continue
-            team.depth = depth
+            team.depth, team.indent = depth, "\u00a0\u00a0" * depth
             out.append(team)
+            placed.add(team.pk)
             walk(team.pk, depth + 1)
 
     walk(None, 0)
     for team in all_teams:  # anything whose parent is outside the list
-        if team not in out and team.parent_id not in known:
-            team.depth = 0
+        if team.pk not in placed and team.parent_id not in known:
+            team.depth, team.indent = 0, ""
             out.append(team)
             walk(team.pk, 1)
     return out
@@ -703,6 +705,18 @@ def people(*, actor: Membership):
         .select_related("user")
         .order_by("user__full_name")
     )
+
+
+OWNER_PICKER_LIMIT = 200
+
+
+def owner_choices(*, actor: Membership, team_ids: list[int] | None) -> list[Membership] | None:
+    """The people the owner picker lists: the chosen teams' (or everyone's); None when over the limit."""
+    people = Membership.objects.for_org(actor.organization_id).filter(is_active=True)
+    if team_ids is not None:
+        people = people.filter(team_memberships__team_id__in=team_ids).distinct()
+    rows = list(people.select_related("user").order_by("user__full_name", "id")[: OWNER_PICKER_LIMIT + 1])
+    return rows if len(rows) <= OWNER_PICKER_LIMIT else None
 
 
 def roots(all_teams: list[Team]) -> list[Team]:

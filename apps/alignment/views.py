@@ -81,6 +81,8 @@ def alignment_tree(request: AuthedRequest) -> HttpResponse:
     )
     _cleaned(form)
     filters = _filters(request, cycle_list=cycle_list, form=form)
+    team_ids = selectors.team_subtree_ids(all_teams, filters.team) if filters.team else None
+    form.show_owners(selectors.owner_choices(actor=actor, team_ids=team_ids), filters.owner)
     settings_row = selectors.goal_settings(actor=actor)
     context = {
         "form": form,
@@ -91,7 +93,6 @@ def alignment_tree(request: AuthedRequest) -> HttpResponse:
         "report_cycle": selectors.report_cycle(actor=actor, cycle_list=cycle_list),
     }
     if filters.results_mode:
-        team_ids = selectors.team_subtree_ids(all_teams, filters.team) if filters.team else None
         results = selectors.goal_search(
             actor=actor, scope=filters.scope, q=filters.q, owner=filters.owner, team_ids=team_ids,
             status=filters.status, offset=_offset(request), settings_row=settings_row,

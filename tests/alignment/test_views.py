@@ -119,6 +119,21 @@ def test_owner_and_team_filters(aw, client_for):
     assert "Rockets ship twice as fast" not in html
 
 
+def test_a_large_organizations_owner_picker_asks_for_a_team_first(aw, client_for, monkeypatch):
+    from apps.alignment import selectors as al_selectors
+
+    monkeypatch.setattr(al_selectors, "OWNER_PICKER_LIMIT", 1)  # org A has more people than that
+    client = client_for(aw.admin)
+    html = client.get(url("tree")).content.decode()
+    owner_select = html[html.index('name="owner"') : html.index("</select>", html.index('name="owner"'))]
+    assert owner_select.count("<option") == 1  # "Anyone" only
+    assert "Choose a team first" in html
+    # A chosen owner stays listed, and still filters.
+    html = assert_page(client.get(url("tree", query=f"owner={aw.member.public_id}")), "Mel ships the new launcher")
+    owner_select = html[html.index('name="owner"') : html.index("</select>", html.index('name="owner"'))]
+    assert str(aw.member.public_id) in owner_select and owner_select.count("<option") == 2
+
+
 def test_a_foreign_or_unknown_filter_value_is_ignored_not_an_error(aw, client_for):
     client = client_for(aw.member)
     query = f"team={aw.team_b.public_id}&owner=not-a-uuid&cycle={aw.cycle_b.public_id}&status=bogus"
