@@ -88,16 +88,16 @@ class TreeFilterForm(forms.Form):
         self.fields["q"].widget.attrs.update({"type": "search", "placeholder": "Title or tag", "autocomplete": "off"})
 
     def show_owners(self, people: list | None, selected=None) -> None:
-        """List only ``people`` in the owner picker (validation still accepts anyone of the organization).
+        """List only ``people`` ((public id, name) pairs) in the owner picker (validation still accepts anyone of the organization).
 
         ``None``: too many to list (a large organization with no team chosen): the picker keeps
         just the selected owner and says to pick a team first.
         """
         shown = list(people or [])
-        if selected is not None and selected not in shown:
-            shown.insert(0, selected)
+        if selected is not None and str(selected.public_id) not in {value for value, _ in shown}:
+            shown.insert(0, (str(selected.public_id), selected.user.full_name))
         field = self.fields["owner"]
-        field.widget.choices = [("", field.empty_label)] + [(str(m.public_id), m.user.full_name) for m in shown]
+        field.widget.choices = [("", field.empty_label), *shown]
         if people is None:
             field.help_text = "Choose a team first to pick an owner from its people."
 

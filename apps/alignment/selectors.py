@@ -710,12 +710,17 @@ def people(*, actor: Membership):
 OWNER_PICKER_LIMIT = 200
 
 
-def owner_choices(*, actor: Membership, team_ids: list[int] | None) -> list[Membership] | None:
-    """The people the owner picker lists: the chosen teams' (or everyone's); None when over the limit."""
+def owner_choices(*, actor: Membership, team_ids: list[int] | None) -> list[tuple[str, str]] | None:
+    """(public id, name) of the people the owner picker lists: the chosen teams' (or everyone's); None when too many."""
     people = Membership.objects.for_org(actor.organization_id).filter(is_active=True)
     if team_ids is not None:
         people = people.filter(team_memberships__team_id__in=team_ids).distinct()
-    rows = list(people.select_related("user").order_by("user__full_name", "id")[: OWNER_PICKER_LIMIT + 1])
+    rows = [
+        (str(public_id), name)
+        for public_id, name, _ in people.order_by("user__full_name", "id").values_list(
+            "public_id", "user__full_name", "id"
+        )[: OWNER_PICKER_LIMIT + 1]
+    ]
     return rows if len(rows) <= OWNER_PICKER_LIMIT else None
 
 
