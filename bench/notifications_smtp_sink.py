@@ -9,11 +9,13 @@ count file twice a second, so the bench can read it from another process.
 import argparse
 import asyncio
 import json
+import re
 import threading
 import time
-from email.parser import BytesHeaderParser
 
 from aiosmtpd.controller import Controller
+
+DELIVERY = re.compile(rb"^X-Goalsite-Delivery: *([^\r\n]*)", re.MULTILINE | re.IGNORECASE)
 
 
 class Counter:
@@ -23,10 +25,14 @@ class Counter:
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
-        headers = BytesHeaderParser().parsebytes(envelope.original_content or envelope.content)
+        # A regex over the raw bytes, not the email parser: the sink shares the 2 CPUs with the
+        # worker, and an outside mail server would not.
+        raw = envelope.original_content or envelope.content
+        head = raw.split(b"\r\n\r\n", 1)[0]
+        found = DELIVERY.search(head)
         with self.lock:
             self.messages += 1
-            self.deliveries.add(headers.get("X-Goalsite-Delivery", ""))
+            self.deliveries.add(found.group(1).decode() if found else "")
         return "250 OK"
 
 

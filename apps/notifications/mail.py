@@ -45,6 +45,8 @@ _POLICY = _Policy()
 
 def _part(text: str, subtype: str) -> MIMENonMultipart:
     part = MIMENonMultipart("text", subtype, policy=_POLICY)
+    if not text.endswith("\n"):
+        text += "\n"  # as the modern API writes it: the part ends with a line break before the boundary
     data = text.encode("utf-8")
     long_lines = any(len(line) > _MAX_LINE for line in data.splitlines())
     part.set_payload(text, charset=_UTF8_QP if long_lines else _UTF8)

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -29,6 +31,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -604,10 +608,23 @@ def _loaded(ids) -> dict[int, Delivery]:
 
 
 class _Mailer:
-    """One mail connection for a whole batch, opened on first use and reopened after a failure."""
+    """The mail connections of one batch: opened on first use, reopened after a failure.
 
-    def __init__(self):
-        self.connection = None
+    With the SMTP backend, a batch's emails go out over ``SMTP_THREADS`` connections at
+    once (threads only wait on the network: building the messages and every database
+    write stay on the task's own thread). Other backends (console, file, the tests'
+    transactional outbox) send one by one on the task's thread.
+    """
+
+    def __init__(self, connection=None):
+        self.connection = connection
+        self.borrowed = connection is not None
+        threads = int(conf("SMTP_THREADS", 4))
+        self.threaded = threads > 1 and isinstance(connection or get_connection(), SMTPBackend)
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="smtp") if self.threaded else None
+        self.local = threading.local()
+        self.opened: list = []
+        self.lock = threading.Lock()
 
     def get(self):
         if self.connection is None:
@@ -616,9 +633,55 @@ class _Mailer:
         return self.connection
 
     def reset(self) -> None:
-        if self.connection is not None:
+        if self.connection is not None and not self.borrowed:
             _close_quietly(self.connection)
-            self.connection = None
+        self.connection = None
+        self.borrowed = False
+
+    def send_all(self, pairs: list[tuple[Delivery, content.Message]]) -> dict[int, Exception]:
+        """Send every (delivery, message); returns the errors by delivery id."""
+        errors: dict[int, Exception] = {}
+        threaded = []
+        for delivery, message in pairs:
+            if self.pool is not None and message.webhook is None:
+                threaded.append((delivery, message))
+                continue
+            try:
+                content.send(delivery, message, connection=self.get())
+            except Exception as error:  # retried, then shown on the operations page
+                errors[delivery.pk] = error
+                self.reset()  # a failed conversation is not trusted for the next message
+        if threaded:
+            for (delivery, _), error in zip(threaded, self.pool.map(self._send_here, threaded), strict=True):
+                if error is not None:
+                    errors[delivery.pk] = error
+        return errors
+
+    def _send_here(self, pair: tuple[Delivery, content.Message]) -> Exception | None:
+        """On a sender thread: send over this thread's connection; return the error instead of raising."""
+        connection = getattr(self.local, "connection", None)
+        try:
+            if connection is None:
+                connection = self.local.connection = get_connection()
+                connection.open()
+                with self.lock:
+                    self.opened.append(connection)
+            content.send(pair[0], pair[1], connection=connection)
+            return None
+        except Exception as error:
+            self.local.connection = None
+            if connection is not None:
+                _close_quietly(connection)
+            return error
+        finally:
+            db_connection.close()  # rendering must not touch the database; if anything did, let it go
+
+    def close(self) -> None:
+        self.reset()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+            for connection in self.opened:
+                _close_quietly(connection)
 
 
 def deliver_batch(*, delivery_ids: list[int]) -> BatchResult:
@@ -644,7 +707,7 @@ def deliver_batch(*, delivery_ids: list[int]) -> BatchResult:
             for outcome in _deliver_group(mine, token=token, context=context, mailer=mailer).values():
                 setattr(result, outcome, getattr(result, outcome) + 1)
     finally:
-        mailer.reset()
+        mailer.close()
     return result
 
 
@@ -669,13 +732,11 @@ def deliver(
     delivery = loaded or Delivery.objects.select_related(
         "recipient__user", "recipient__organization", "team", "organization"
     ).get(pk=delivery_id)
-    mailer = _Mailer()
-    mailer.connection = connection
+    mailer = _Mailer(connection)
     try:
         return _deliver_group([delivery], token=token, context=context, mailer=mailer)[delivery_id]
     finally:
-        if connection is None:
-            mailer.reset()
+        mailer.close()
 
 
 def _deliver_group(deliveries: list[Delivery], *, token: uuid.UUID, context, mailer: _Mailer) -> dict[int, str]:
@@ -718,15 +779,11 @@ def _deliver_group(deliveries: list[Delivery], *, token: uuid.UUID, context, mai
                 state=DeliveryState.SENT, sent_at=now, last_error=""
             )
         recorded = content.record([(d, built[d.pk]) for d in to_send])
-        failed_sends = []
-        for delivery in to_send:
-            try:
-                content.send(delivery, built[delivery.pk], connection=mailer.get())
-            except Exception as error:  # retried, then shown on the operations page
-                log.warning("delivery %s failed: %s", delivery.pk, error, exc_info=True)
-                errors[delivery.pk] = error
-                failed_sends.append(delivery.pk)
-                mailer.reset()  # a failed SMTP conversation is not trusted for the next message
+        send_errors = mailer.send_all([(d, built[d.pk]) for d in to_send])
+        failed_sends = [d.pk for d in to_send if d.pk in send_errors]
+        for delivery_id, error in send_errors.items():
+            log.warning("delivery %s failed: %s", delivery_id, error, exc_info=error)
+            errors[delivery_id] = error
         if failed_sends:
             content.take_back([recorded[i] for i in failed_sends])
             Delivery.objects.filter(pk__in=failed_sends).update(state=DeliveryState.SENDING, sent_at=None)
