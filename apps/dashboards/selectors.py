@@ -65,7 +65,8 @@ from apps.goals import progress as arithmetic
 from apps.goals.models import Cycle, Goal, GoalSettings, GoalStatus, Visibility
 from apps.goals.selectors import LABELS, SYMBOLS, GoalHealth, goal_health
 
-from . import sql
+from . import sql, weeks
+from .models import GoalWeek
 
 ORG = "org"
 COUNTED_STATUSES = (GoalStatus.ACTIVE, GoalStatus.ACHIEVED, GoalStatus.MISSED)
@@ -75,6 +76,7 @@ NEEDS_ATTENTION = ("at_risk", "off_track")
 LIST_LIMIT = 8
 TREND_WEEKS = 8
 ROLL_CALL_LIMIT = 30
+HASH_JOIN_OWNERS = 2000  # teams + people in scope above which the aggregates avoid nested loops
 
 
 # --- teams and scope -------------------------------------------------------------------
@@ -544,6 +546,17 @@ def _aggregates(
     statuses = ", ".join(f"'{s}'" for s in COUNTED_STATUSES)
     start_lit, end_lit = sql.date_literal(cycle.starts_on), sql.date_literal(cycle.ends_on)
     week_text = "CAST(c.period_start AS text)" if connection.vendor == "postgresql" else "c.period_start"
+    if weeks.enabled():  # each goal's best check-in per week, kept by triggers (dashboards.weeks)
+        weekly_sql = f"""
+        SELECT w.goal_id, w.week AS period_start, w.progress
+        FROM {GoalWeek._meta.db_table} w
+        WHERE w.week >= {start_lit} AND w.week <= {end_lit} AND w.goal_id IN (SELECT id FROM scoped)"""  # noqa: S608 - a table name and dates
+    else:
+        weekly_sql = f"""
+        SELECT c.goal_id, c.period_start, MAX(c.progress) AS progress
+        FROM distinct_goals d JOIN {checkin_t} c ON c.goal_id = d.id
+        WHERE c.period_start >= {start_lit} AND c.period_start <= {end_lit}
+        GROUP BY c.goal_id, c.period_start"""  # noqa: S608 - a table name and dates
     cycle_id = int(cycle.pk)
     query = f"""
     WITH tg(team_id, grp) AS (VALUES {_values(team_groups.items())}),
@@ -561,12 +574,7 @@ def _aggregates(
     distinct_goals AS (
         SELECT DISTINCT id, progress, health, objective FROM scoped
     ),
-    weekly AS (
-        SELECT c.goal_id, c.period_start, MAX(c.progress) AS progress
-        FROM distinct_goals d JOIN {checkin_t} c ON c.goal_id = d.id
-        WHERE c.period_start >= {start_lit} AND c.period_start <= {end_lit}
-        GROUP BY c.goal_id, c.period_start
-    )
+    weekly AS ({weekly_sql})
     SELECT 'g', grp, health, COUNT(*), SUM(progress) FROM scoped GROUP BY grp, health
     UNION ALL
     SELECT 't', NULL, health, COUNT(*), SUM(progress) FROM distinct_goals GROUP BY health
@@ -575,6 +583,18 @@ def _aggregates(
     UNION ALL
     SELECT 'w', NULL, {week_text}, COUNT(*), SUM(c.progress) FROM weekly c GROUP BY c.period_start
     """  # noqa: S608 - table names, ids, ints and dates from the code; nothing from the request
+    if weeks.enabled() and len(team_groups) + len(person_groups) > HASH_JOIN_OWNERS:
+        # The planner cannot tell how many goals the VALUES lists select (it guesses a few
+        # hundred) and walks the weekly rows goal by goal: 48,000 index probes for the whole
+        # organization. Hash joins there: 410 -> 220 ms on the scale data. One message, no extra
+        # round trip: several statements without parameters run as one (implicit) transaction,
+        # so SET LOCAL holds for the query and ends with it (or is put back, inside a transaction).
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL enable_nestloop = off; {query}; SET LOCAL enable_nestloop = DEFAULT")
+            cursor.nextset()
+            rows = cursor.fetchall()
+            cursor.nextset()
+            return rows
     with connection.cursor() as cursor:
         cursor.execute(query)
         return cursor.fetchall()
