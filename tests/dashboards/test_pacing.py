@@ -60,3 +60,13 @@ def test_a_large_scope_gives_the_same_numbers_with_hash_joins(world, cycle, monk
     large = selectors.team_dashboard(actor=world.admin, team_param="org")
     assert [(p.week, p.goals, p.actual) for p in large.pacing] == [(p.week, p.goals, p.actual) for p in normal.pacing]
     assert large.distribution == normal.distribution and large.total_goals == normal.total_goals
+
+
+def test_the_rebuild_command_runs(world, cycle):
+    from django.core.management import call_command
+
+    goal = make_goal(cycle, owner_member=world.member)
+    check_in(goal, weeks_ago=1, progress=0.3)
+    GoalWeek.objects.filter(goal=goal).delete()
+    call_command("dashboards_rebuild_weeks")
+    assert len(_cells(goal)) == 1
