@@ -4,8 +4,10 @@
   ``kr-<…>-loaded``: the value the page showed (stale detection).
 - ``g-<goal public_id>-<name>``: confidence, status, wins, blockers, next_steps, help_from.
 
-The colleague list is evaluated once and shared by every goal's select, so a page
-with 30 goals makes one query for it, not 30.
+"Ask for help from" is a text field with one shared list of suggestions (the people
+closest to the author; typing searches the whole organization with htmx), so a page
+with 30 goals in a 5,000-person organization does not carry 30 × 5,000 options.
+An answer is resolved to one active colleague (email, exact name or id) in ``clean``.
 """
 
 from dataclasses import dataclass, field
@@ -13,11 +15,13 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 
 from apps.accounts.models import Membership
 from apps.goals.models import Goal, Health, KeyResult, MetricType
 
 from .models import CheckIn
+from .selectors import colleague_by_reference
 from .services import TEXT_LIMIT, CheckinInput, KRValueInput, kr_field_key
 
 BOOLEAN_METRICS = (MetricType.BOOLEAN, MetricType.MILESTONE)
@@ -79,6 +83,9 @@ class KRRow:
     is_boolean: bool
 
 
+HELP_LIST_ID = "help-people"
+
+
 @dataclass
 class GoalRow:
     goal: Goal
@@ -123,8 +130,8 @@ class CheckinForm(forms.Form):
         self.last_values = last_values or {}
         self.last_checkins = last_checkins or {}
         self.goal_errors: dict[str, list[str]] = {}
-        self._colleagues = {str(m.public_id): m for m in colleagues if m.pk != actor.pk}
-        colleague_choices = [("", "Nobody")] + [(key, m.user.full_name) for key, m in self._colleagues.items()]
+        self.suggestions = [m for m in colleagues if m.pk != actor.pk]
+        self._helpers: dict[int, Membership] = {}
         self._krs: dict[str, KeyResult] = {}
         for goal in goals:
             for kr in goal.key_results.all():
@@ -159,11 +166,23 @@ class CheckinForm(forms.Form):
             )
             for name, label, placeholder in TEXT_FIELDS:
                 self.fields[prefix + name] = _text_field(label, placeholder)
-            self.fields[prefix + "help_from"] = forms.ChoiceField(
+            self.fields[prefix + "help_from"] = forms.CharField(
                 label="Ask for help from",
                 required=False,
-                choices=colleague_choices,
-                help_text="They get a notice with your blocker.",
+                max_length=254,
+                help_text="Type a name or email and pick from the list. They get a notice with your blocker.",
+                widget=forms.TextInput(
+                    attrs={
+                        "list": HELP_LIST_ID,
+                        "autocomplete": "off",
+                        "placeholder": "Nobody",
+                        "hx-get": reverse_lazy("checkins:help_search"),
+                        "hx-trigger": "input changed delay:250ms",
+                        "hx-target": f"#{HELP_LIST_ID}",
+                        "hx-swap": "innerHTML",
+                        "hx-sync": "this:replace",
+                    }
+                ),
             )
 
     # --- validation ------------------------------------------------------------------
@@ -185,8 +204,18 @@ class CheckinForm(forms.Form):
                 self.add_error(name, "Use at most four decimal places.")
         for goal in self.goals:
             prefix = f"g-{goal.public_id}-"
-            if cleaned.get(prefix + "help_from") and not cleaned.get(prefix + "blockers"):
-                helper = self._colleagues[cleaned[prefix + "help_from"]]
+            answer = (cleaned.get(prefix + "help_from") or "").strip()
+            if not answer:
+                continue
+            helper = colleague_by_reference(actor=self.actor, text=answer)
+            if helper is None:
+                self.add_error(
+                    prefix + "help_from",
+                    f"Nobody active in your organization goes by “{answer}”. Pick a name from the list.",
+                )
+                continue
+            self._helpers[goal.pk] = helper
+            if not cleaned.get(prefix + "blockers"):
                 self.add_error(
                     prefix + "blockers",
                     f"Describe the blocker so {helper.user.get_short_name()} knows what to help with.",
@@ -243,7 +272,7 @@ class CheckinForm(forms.Form):
                     wins=data.get(prefix + "wins") or "",
                     blockers=data.get(prefix + "blockers") or "",
                     next_steps=data.get(prefix + "next_steps") or "",
-                    help_from=self._colleagues.get(data.get(prefix + "help_from") or ""),
+                    help_from=self._helpers.get(goal.pk),
                     corrects=self.corrects,
                 )
             )
@@ -298,7 +327,7 @@ class CheckinForm(forms.Form):
             data,
             actor=self.actor,
             goals=goals,
-            colleagues=list(self._colleagues.values()),
+            colleagues=self.suggestions,
             last_values=self.last_values,
             last_checkins=self.last_checkins,
             corrects=self.corrects,

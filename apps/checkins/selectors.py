@@ -260,9 +260,53 @@ def last_kr_values(*, kr_ids: list[int]) -> dict[int, Decimal]:
     return latest
 
 
+HELP_SUGGESTIONS = 40
+HELP_SEARCH_RESULTS = 20
+
+
 def colleagues(*, actor: Membership) -> list[Membership]:
-    """Active people of the actor's organization (the "ask for help from" choices), evaluated once."""
-    return list(member_choices(actor=actor))
+    """The "ask for help from" suggestions: the people a blocker most likely goes to.
+
+    Line manager, direct reports, and the people of the actor's teams (bounded, so the
+    check-in page stays small in a 5,000-person organization); anyone else is found by
+    typing (``help_search``).
+    """
+    my_teams = actor.team_memberships.values("team_id")
+    return list(
+        member_choices(actor=actor)
+        .filter(Q(pk=actor.line_manager_id) | Q(line_manager=actor) | Q(team_memberships__team_id__in=my_teams))
+        .exclude(pk=actor.pk)
+        .distinct()[:HELP_SUGGESTIONS]
+    )
+
+
+def help_search(*, actor: Membership, text: str) -> list[Membership]:
+    """Active colleagues whose name or email contains ``text`` (at most a screenful)."""
+    text = (text or "").strip()
+    if len(text) < 2:
+        return colleagues(actor=actor)
+    return list(
+        member_choices(actor=actor)
+        .filter(Q(user__full_name__icontains=text) | Q(user__email__icontains=text))
+        .exclude(pk=actor.pk)[:HELP_SEARCH_RESULTS]
+    )
+
+
+def colleague_by_reference(*, actor: Membership, text: str) -> Membership | None:
+    """The active colleague an "ask for help from" answer names: an email, an exact full name, or an id.
+
+    None when nobody (or more than one person) in the actor's organization matches.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    people = member_choices(actor=actor).exclude(pk=actor.pk)
+    try:
+        return people.get(public_id=uuid.UUID(text))
+    except (ValueError, Membership.DoesNotExist):
+        pass
+    matches = list(people.filter(Q(user__email__iexact=text) | Q(user__full_name__iexact=text))[:2])
+    return matches[0] if len(matches) == 1 else None
 
 
 def key_results_by_public_id(*, actor: Membership, public_ids) -> list[KeyResult]:

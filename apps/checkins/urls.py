@@ -7,6 +7,7 @@ app_name = "checkins"
 urlpatterns = [
     # Weekly check-in (views/week.py)
     path("checkins/week/", week.week, name="week"),
+    path("checkins/help-search/", week.help_search, name="help_search"),
     path("checkins/submitted/<uuid:public_id>/", week.submitted, name="submitted"),
     # On a goal page (views/goal.py)
     path("goals/<uuid:public_id>/checkin/", goal.goal_checkin, name="goal_checkin"),

@@ -70,11 +70,48 @@ def test_week_page_tab_order_follows_reading_order(member_client, cw):
     assert order == sorted(order)
 
 
-def test_week_page_help_choices_are_the_organizations_people_only(member_client, cw):
+def test_week_page_help_suggestions_are_the_organizations_people_only(member_client, cw):
     html = member_client.get(WEEK).content.decode()
-    assert str(cw.w.manager.public_id) in html
-    assert str(cw.w.outsider.public_id) not in html
-    assert f'<option value="{cw.w.member.public_id}"' not in html  # not yourself
+    assert html.count('<datalist id="help-people">') == 1  # one list for every goal card
+    assert f'<option value="{cw.w.manager.user.email}">' in html  # the line manager is suggested
+    assert cw.w.outsider.user.email not in html and cw.w.outsider_member.user.email not in html
+    assert f'<option value="{cw.w.member.user.email}"' not in html  # not yourself
+    assert html.count('list="help-people"') == 2  # both goals' "ask for help" fields use it
+
+
+def test_help_suggestions_stay_bounded_in_a_big_organization(member_client, cw):
+    from apps.checkins.selectors import HELP_SUGGESTIONS
+    from tests.factories import MembershipFactory, TeamMembershipFactory
+
+    team = cw.w.member.team_memberships.select_related("team").first().team
+    for person in MembershipFactory.create_batch(HELP_SUGGESTIONS + 15, organization=cw.w.org_a):
+        TeamMembershipFactory(team=team, membership=person)
+    html = member_client.get(WEEK).content.decode()
+    datalist = html.split('<datalist id="help-people">', 1)[1].split("</datalist>", 1)[0]
+    assert datalist.count("<option") == HELP_SUGGESTIONS
+
+
+def test_help_search_finds_anyone_of_the_organization_and_nobody_outside(member_client, cw):
+    url = reverse("checkins:help_search")
+    found = member_client.get(url, {f"g-{cw.goal.public_id}-help_from": "mona"}, **HTMX).content.decode()
+    assert f'<option value="{cw.w.manager.user.email}">Mona Manager</option>' in found
+    outside = member_client.get(url, {"q": cw.w.outsider.user.full_name}, **HTMX)
+    assert outside.status_code == 200 and cw.w.outsider.user.email not in outside.content.decode()
+    assert member_client.get(url, {"q": "mona"}).status_code == 302  # a fragment: without htmx, back to the page
+
+
+def test_help_can_be_asked_by_email_or_exact_name(member_client, cw):
+    data = week_data(
+        [cw.goal, cw.goal2],
+        **{
+            g(cw.goal, "blockers"): "Need a contract review",
+            g(cw.goal, "help_from"): cw.w.manager.user.email.upper(),
+            g(cw.goal2, "blockers"): "Waiting on data",
+            g(cw.goal2, "help_from"): f"  {cw.w.peer.user.full_name} ",
+        },
+    )
+    assert member_client.post(WEEK, data).status_code == 302
+    assert {b.help_from for b in Blocker.objects.all()} == {cw.w.manager, cw.w.peer}
 
 
 def test_week_page_without_active_goals_shows_an_empty_state(peer_client, cw):
@@ -250,7 +287,11 @@ def test_help_from_someone_of_another_organization_is_refused(member_client, cw)
         [cw.goal], **{g(cw.goal, "blockers"): "Stuck", g(cw.goal, "help_from"): str(cw.w.outsider.public_id)}
     )
     html = member_client.post(WEEK, data).content.decode()
-    assert "Select a valid choice" in html
+    assert "Nobody active in your organization goes by" in html
+    assert not CheckIn.objects.exists() and not Notice.objects.exists()
+    data[g(cw.goal, "help_from")] = cw.w.outsider.user.email  # by email neither
+    html = member_client.post(WEEK, data).content.decode()
+    assert "Nobody active in your organization goes by" in html
     assert not CheckIn.objects.exists() and not Notice.objects.exists()
 
 

@@ -1,7 +1,7 @@
 """The weekly check-in (all goals, one "Submit all") and the summary after it."""
 
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -44,3 +44,13 @@ def week(request: AuthedRequest) -> HttpResponse:
 def submitted(request: AuthedRequest, public_id) -> HttpResponse:
     summary = selectors.submission_summary(actor=request.membership, public_id=public_id)
     return render(request, "checkins/submitted.html", {"summary": summary})
+
+
+@require_GET
+def help_search(request: AuthedRequest) -> HttpResponse:
+    """The "ask for help from" suggestions for what was typed (htmx fills the page's one datalist)."""
+    if not request.htmx:
+        return redirect("checkins:week")  # a fragment for the check-in form, not a page of its own
+    typed = next((v for k, v in request.GET.items() if k == "q" or k.endswith("-help_from")), "")
+    people = selectors.help_search(actor=request.membership, text=typed[:100])
+    return render(request, "checkins/_help_options.html", {"people": people})
