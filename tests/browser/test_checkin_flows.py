@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from apps.accounts.models import Membership, Role, User
-from apps.checkins.models import CheckIn
+from apps.checkins.models import Blocker, CheckIn
 from apps.checkins.services import kr_field_key, local_today, period_start
 from apps.goals import services
 from apps.goals.models import Goal, GoalStatus
@@ -72,6 +72,13 @@ def test_weekly_checkin_moves_three_goals_at_once(demo, live_server, page, sign_
         section.locator(f'input[name="g-{goal.public_id}-confidence"][value="8"]').check()
     first = page.locator(f"#ci-{chosen[0].public_id}")
     first.get_by_label("Wins").fill("Two reference customers said yes on the same day.")
+    # Ask someone outside the team for help: typing searches the organization (htmx fills the shared list).
+    first.get_by_label("Blockers").fill("Need an API sandbox for the reference customer.")
+    helper_field = first.locator(f'[name="g-{chosen[0].public_id}-help_from"]')
+    expect(page.locator('#help-people option[value="zoe@brightwave.example"]')).to_have_count(0)
+    helper_field.press_sequentially("Zoe F", delay=40)
+    expect(page.locator('#help-people option[value="zoe@brightwave.example"]')).to_have_count(1)
+    helper_field.fill("zoe@brightwave.example")
     screenshot(page, "filled")
 
     page.get_by_role("button", name=re.compile("^Submit all")).click()
@@ -86,6 +93,8 @@ def test_weekly_checkin_moves_three_goals_at_once(demo, live_server, page, sign_
         expect(item).to_contain_text("confidence 8/10")
     expect(moved).to_contain_text("Two reference customers said yes on the same day.")
     screenshot(page, "summary")
+    blocker = Blocker.objects.get(goal=chosen[0], text__startswith="Need an API sandbox")
+    assert blocker.help_from == member("zoe")
     for goal in chosen:
         assert goal.checkins.count() == checkins_before[goal.pk] + 1
         kr, _old, new = moves[goal.pk]
