@@ -37,7 +37,8 @@ def test_navigation_is_usable_on_a_360px_wide_screen(demo_org, live_server, page
     nav = page.get_by_role("navigation", name="Main")
     links = nav.get_by_role("link")
     names = links.all_inner_texts()
-    assert {"Home", "Teams", "People"} <= set(names)
+    assert {"My goals", "Check-in", "Teams", "People"} <= set(names)
+    assert "Dashboard" not in names and "Home" not in names  # a member's home is My goals: one link, not two
     for name, link in zip(names, links.all(), strict=True):
         expect(link).to_be_visible()
         box = link.bounding_box()

@@ -142,3 +142,20 @@ def test_membership_factory_keeps_the_user_in_one_organization(db):
     membership = MembershipFactory()
     assert membership.user.membership == membership
     assert membership.user.check_password("correct-horse-battery-9")
+
+
+def _main_nav(html: str) -> str:
+    return html.split('<nav class="mainnav" aria-label="Main">', 1)[1].split("</nav>", 1)[0]
+
+
+def test_main_navigation_offers_the_dashboard_to_managers_and_one_goals_link_to_members(
+    member_client, manager_client, admin_client
+):
+    from django.urls import reverse
+
+    member_nav = _main_nav(member_client.get(reverse("goals:mine")).content.decode())
+    assert ">Dashboard<" not in member_nav and ">Home<" not in member_nav
+    assert member_nav.count(f'href="{reverse("goals:mine")}"') == 1
+    for client in (manager_client, admin_client):
+        nav = _main_nav(client.get(reverse("goals:mine")).content.decode())
+        assert f'<a href="{reverse("dashboards:team")}" >Dashboard</a>' in nav
