@@ -30,7 +30,10 @@ teams of the organization, the aggregates (status counts per sub-team, people
 and check-ins per sub-team, the weekly pacing points: one raw SQL statement),
 the objectives, the at-risk list, the people rows, their confidence trend,
 the open blockers and this week's celebrations: nine, however many people,
-teams or goals there are.
+teams or goals there are. The pacing points come from ``dashboards_goalweek``
+(each goal's best check-in per week, kept by triggers; see ``weeks.py``) on
+PostgreSQL. The view keeps the rendered page per viewer until a write in the
+organization (``cache.py``).
 """
 
 from __future__ import annotations
