@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -944,3 +944,30 @@ def org_template_create(
     template.full_clean(exclude=["organization", "created_by"])
     template.save()
     return template
+
+
+TEMPLATE_FIELDS = ("title", "role", "industry", "career_stage", "framework", "why", "involves")
+
+
+@transaction.atomic
+def org_template_update(*, actor: Membership, template: GoalTemplate, **values) -> GoalTemplate:
+    """Change an organization template; goals made from it keep what they were made with."""
+    check_org_admin(actor)
+    if template.organization_id != actor.organization_id:
+        raise PermissionDenied("This template belongs to another organization.")
+    for name in TEMPLATE_FIELDS:
+        if name in values:
+            value = values[name]
+            setattr(template, name, value.strip() if isinstance(value, str) else value)
+    template.full_clean(exclude=["organization", "created_by"])
+    template.save()
+    return template
+
+
+@transaction.atomic
+def org_template_delete(*, actor: Membership, template: GoalTemplate) -> None:
+    """Take a template out of the library; goals made from it are not touched."""
+    check_org_admin(actor)
+    if template.organization_id != actor.organization_id:
+        raise PermissionDenied("This template belongs to another organization.")
+    template.delete()

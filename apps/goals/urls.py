@@ -40,6 +40,8 @@ urlpatterns = [
     path("templates/new/", library.org_template_create, name="template_create"),
     path("templates/<slug:key>/use/", library.template_use, name="template_use"),
     path("templates/org/<uuid:public_id>/use/", library.org_template_use, name="org_template_use"),
+    path("templates/org/<uuid:public_id>/edit/", library.org_template_edit, name="org_template_edit"),
+    path("templates/org/<uuid:public_id>/delete/", library.org_template_delete, name="org_template_delete"),
     # Cycles (admin) (views/library.py)
     path("cycles/", library.cycles, name="cycles"),
     # Career profile (views/career.py)

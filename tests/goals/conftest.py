@@ -141,6 +141,8 @@ def _lcc_template(w, org) -> GoalTemplate:
 
 for _lcc_key, _lcc_factory in {
     ("goals:org_template_use", "public_id"): _lcc_template,
+    ("goals:org_template_edit", "public_id"): _lcc_template,
+    ("goals:org_template_delete", "public_id"): _lcc_template,
     ("goals:coaching_new", "public_id"): _lcc_goal,
     ("goals:coach_invite", "public_id"): _lcc_goal,
     ("goals:feedback_request", "public_id"): _lcc_goal,

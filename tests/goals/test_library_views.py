@@ -379,6 +379,70 @@ def test_org_template_create_refuses_other_methods(gw, admin_c):
     assert admin_c.put(CREATE).status_code == 405
 
 
+def test_org_template_edit_changes_it_in_the_library(gw, admin_c):
+    row = make_org_template(gw.org_a, gw.admin)
+    url = reverse("goals:org_template_edit", args=[row.public_id])
+    html = assert_page(admin_c.get(url), "Edit organization template", "Remove the template")
+    assert f'value="{row.title}"' in html  # the form starts from what is saved
+    assert f'href="{url}"' in admin_c.get(LIBRARY).content.decode()  # admins get an Edit link on the card
+    data = {
+        "title": "Answer [percentage] of support tickets within [timeframe]",
+        "role": "Support lead",
+        "industry": "",
+        "career_stage": "",
+        "framework": "okr",
+        "why": "Customers who hear back fast stay.",
+        "involves": "A rota and a macro library.",
+    }
+    response = admin_c.post(url, data)
+    assert response.status_code == 302 and response["Location"] == LIBRARY
+    row.refresh_from_db()
+    assert (row.title, row.role, row.framework) == (data["title"], "Support lead", "okr")
+    library = admin_c.get(LIBRARY).content.decode()
+    assert "of support tickets within" in library and "Cut onboarding time" not in library
+
+
+def test_org_template_edit_with_an_error_changes_nothing(gw, admin_c):
+    row = make_org_template(gw.org_a, gw.admin)
+    before = row.title
+    url = reverse("goals:org_template_edit", args=[row.public_id])
+    data = {"title": "Cut time by [percentage by [date]", "framework": "smart", "why": "w", "involves": "i"}
+    assert_page(admin_c.post(url, data), "needs a matching")
+    row.refresh_from_db()
+    assert row.title == before
+
+
+def test_org_template_edit_and_delete_are_for_admins(gw, member_c):
+    row = make_org_template(gw.org_a, gw.admin)
+    edit = reverse("goals:org_template_edit", args=[row.public_id])
+    delete = reverse("goals:org_template_delete", args=[row.public_id])
+    assert member_c.get(edit).status_code == 403
+    assert (
+        member_c.post(edit, {"title": "X [number]", "why": "w", "involves": "i", "framework": "smart"}).status_code
+        == 403
+    )
+    assert member_c.post(delete).status_code == 403
+    assert GoalTemplate.objects.get(pk=row.pk).title == row.title
+    assert f'href="{edit}"' not in member_c.get(LIBRARY).content.decode()
+
+
+def test_org_template_delete_removes_it_and_keeps_goals_made_from_it(gw, admin_c):
+    row = make_org_template(gw.org_a, gw.admin)
+    due = gw.cycle.ends_on
+    data = {"blank_0": "20", "blank_1": due.isoformat(), "cycle": str(gw.cycle.public_id), "visibility": "org"}
+    assert admin_c.post(org_use_url(row), data).status_code == 302
+    made = Goal.objects.get(from_template=f"org:{row.public_id}")
+    goals_before = Goal.objects.count()
+    delete = reverse("goals:org_template_delete", args=[row.public_id])
+    assert admin_c.get(delete).status_code == 405
+    response = admin_c.post(delete)
+    assert response.status_code == 302 and response["Location"] == LIBRARY
+    assert not GoalTemplate.objects.filter(pk=row.pk).exists()
+    assert Goal.objects.count() == goals_before
+    assert Goal.objects.get(pk=made.pk).title == made.title
+    assert admin_c.get(org_use_url(row)).status_code == 404
+
+
 # --- cycles --------------------------------------------------------------------------
 
 

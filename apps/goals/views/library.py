@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.permissions import check_org_admin, is_org_admin
 from apps.core.http import apply_validation_error, redirect_or_htmx
@@ -153,6 +153,37 @@ def org_template_create(request: AuthedRequest) -> HttpResponse:
             return redirect_or_htmx(request, reverse("goals:templates"))
     template_name = "goals/library/template_form.html"
     return render(request, f"{template_name}#template-form" if _is_partial(request) else template_name, {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def org_template_edit(request: AuthedRequest, public_id) -> HttpResponse:
+    actor = request.membership
+    row = selectors.org_template_get(actor=actor, public_id=public_id)  # another organization's: 404
+    check_org_admin(actor)
+    initial = {name: getattr(row, name) for name in services.TEMPLATE_FIELDS}
+    form = OrgTemplateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.org_template_update(actor=actor, template=row, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, f"Template saved: “{row.title}”.")
+            return redirect_or_htmx(request, reverse("goals:templates"))
+    template_name = "goals/library/template_form.html"
+    context = {"form": form, "row": row}
+    return render(request, f"{template_name}#template-form" if _is_partial(request) else template_name, context)
+
+
+@require_POST
+def org_template_delete(request: AuthedRequest, public_id) -> HttpResponse:
+    actor = request.membership
+    row = selectors.org_template_get(actor=actor, public_id=public_id)  # another organization's: 404
+    check_org_admin(actor)
+    title = row.title
+    services.org_template_delete(actor=actor, template=row)
+    messages.success(request, f"Template removed from the library: “{title}”. Goals made from it are unchanged.")
+    return redirect_or_htmx(request, reverse("goals:templates"))
 
 
 # --- cycles --------------------------------------------------------------------------
