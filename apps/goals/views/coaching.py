@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -66,10 +67,13 @@ def will_to_milestones(request: AuthedRequest, public_id) -> HttpResponse:
         error = " ".join(problem.messages)
     notice = f"Added {len(created)} milestone{'s' if len(created) != 1 else ''} to the goal." if created else ""
     if request.htmx:
-        # The section is swapped in place; a link reloads the page so the plan shows the new steps.
-        link = reverse("goals:detail", args=[session.goal.public_id]) + "?from=coaching#plan" if created else ""
-        response = _section(request, session.goal, notice=notice, notice_link=link, error=error)
+        # The section is swapped in place, and the plan (out of band) shows the new steps at once.
+        response = _section(request, session.goal, notice=notice, error=error)
         if created:
+            from .goals import DETAIL, _refreshed
+
+            plan = render_to_string(f"{DETAIL}#plan", _refreshed(request, session.goal, plan_oob=True), request=request)
+            response.content += plan.encode()
             response["HX-Trigger"] = "milestonesChanged"
         return response
     if error:
