@@ -598,8 +598,9 @@ def send(delivery: Delivery, message: Message, *, connection=None) -> None:
     if message.email and delivery.recipient.user.email_notifications:
         email = render_email(delivery, message)
         if connection is not None:
-            email.connection = connection
-        email.send()
+            connection.send_messages([email])  # the batch's open connection (SMTP: no reconnect per message)
+        else:
+            email.send()
 
 
 def conf_timeout() -> float:
