@@ -271,6 +271,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Seconds a rendered dashboard is kept (any write to the organization invalidates it sooner); 0 = off.
 DASHBOARDS_CACHE_SECONDS = env_int("GOALSITE_DASHBOARD_CACHE", 600)
+ALIGNMENT_CACHE_SECONDS = env_int("GOALSITE_ALIGNMENT_CACHE", 600)  # the alignment tree page, likewise
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

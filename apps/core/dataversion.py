@@ -45,3 +45,42 @@ def bump(organization_id: int | None) -> None:
         return
     _incr(organization_id)
     transaction.on_commit(lambda: _incr(organization_id))
+
+
+# --- bumping on model writes ----------------------------------------------------------------------
+# Apps that cache by the data version connect the models they read; the same model connected twice
+# (by two apps) is one receiver (``dispatch_uid``). Core imports no higher app: models come as arguments.
+
+
+def _org_row_changed(sender, instance, **kwargs) -> None:
+    bump(instance.organization_id)
+
+
+def _organization_changed(sender, instance, **kwargs) -> None:
+    bump(instance.pk)
+
+
+def connect(*, org_owned, organization=None, user=None, membership=None) -> None:
+    """Bump on every save and delete of ``org_owned`` rows (each has ``organization_id``), of the
+    organization itself, and of a user (a name or an active flag shows in every organization they are in)."""
+    from django.db.models.signals import post_delete, post_save
+
+    for model in org_owned:
+        post_save.connect(_org_row_changed, sender=model, dispatch_uid=f"dataversion-{model._meta.label}")
+        post_delete.connect(_org_row_changed, sender=model, dispatch_uid=f"dataversion-del-{model._meta.label}")
+    if organization is not None:
+        post_save.connect(_organization_changed, sender=organization, dispatch_uid="dataversion-org")
+    if user is not None and membership is not None:
+
+        def user_changed(sender, instance, **kwargs) -> None:
+            update_fields = kwargs.get("update_fields")
+            if kwargs.get("created") or (
+                update_fields is not None and set(update_fields) <= {"last_login", "password"}
+            ):
+                return
+            for organization_id in membership.objects.filter(user_id=instance.pk).values_list(
+                "organization_id", flat=True
+            ):
+                bump(organization_id)
+
+        post_save.connect(user_changed, sender=user, dispatch_uid="dataversion-user", weak=False)

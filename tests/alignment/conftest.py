@@ -34,6 +34,12 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_tree_cache(settings):
+    """Every request builds the tree (rows here are often made with bulk_create; test_tree_cache.py tests the cache)."""
+    settings.ALIGNMENT_CACHE_SECONDS = 0
+
+
 def make_goal(
     actor: Membership,
     title: str,
