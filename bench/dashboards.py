@@ -24,6 +24,10 @@ What it does, in order:
 It prints figures and never stops at a failing page: a page that errors or times
 out (``--timeout`` per request, also wrk's ``--timeout``) is reported as FAILED
 with the reason, and the others are still measured.
+
+Last run (2026-11-22, load average 2.0 -> 3.0, another engineer's jobs running): p95 warm /
+cold in ms: team 31 / 459 (329 / 25 req/s), department 30 / 664, org 32 / 1836, tree 30 / 217,
+department node 134; 0 errors; serial cold: team 55, department 135, org 353, tree 43.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ key result → key result contributions, all inserted with bulk_create.
 It prints the recompute time twice: "cold" (every stored number scrambled
 first, so every row is rewritten) and "warm" (nothing to change), then checks
 the SQL result against the pure-Python reference computation.
+
+Last run (2026-11-22, load average 0.9, goals/key results at fillfactor 80): cold 1.26 s,
+warm 0.48 s. On the scale data (150,000 key results, every row stale): 2.77 s.
 """
 
 from __future__ import annotations
