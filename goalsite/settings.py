@@ -256,9 +256,24 @@ else:
     # Well above the longest task time limit and any countdown we use, so a
     # message a dead worker held is redelivered, never duplicated early.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+
+
 # The cache: Redis when REDIS_URL is set (shared by every web worker, so a version bump
 # reaches them all), else per-process memory. CACHE_URL overrides ("locmem://" or a redis URL).
-CACHE_URL = env_str("CACHE_URL", REDIS_URL or "locmem://")
+def _next_redis_db(url: str) -> str:
+    """The same Redis server, the next database number: cache keys never share a database with
+    the broker's queues (a cache ``clear()`` is FLUSHDB)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    db = parts.path.strip("/") or "0"
+    if not db.isdigit():
+        raise ImproperlyConfigured(f"REDIS_URL's database must be a number, got {db!r}.")
+    other = int(db) + 1 if int(db) < 15 else int(db) - 1
+    return urlunsplit(parts._replace(path=f"/{other}"))
+
+
+CACHE_URL = env_str("CACHE_URL", _next_redis_db(REDIS_URL) if REDIS_URL else "locmem://")
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {

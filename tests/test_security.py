@@ -434,3 +434,22 @@ def test_without_a_secret_key_and_debug_off_the_site_refuses_to_start():
     result = _run(["-c", "import django; django.setup()"], DEBUG="0", DJANGO_SETTINGS_MODULE="goalsite.settings")
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "cache"),
+    [
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/1"),
+        ("redis://cache.internal:6379", "redis://cache.internal:6379/1"),
+        ("redis://:pw@127.0.0.1:6379/15", "redis://:pw@127.0.0.1:6379/14"),
+    ],
+)
+def test_the_cache_never_shares_the_brokers_redis_database(redis_url, cache):
+    """A cache clear() is FLUSHDB: with the broker's database it would drop queued reminders."""
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.CELERY_BROKER_URL, s.CACHES['default']['LOCATION'])"
+    )
+    result = _run(["-c", code], DEBUG="1", REDIS_URL=redis_url, DJANGO_SETTINGS_MODULE="goalsite.settings")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [redis_url, cache]
