@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import kombu.pools
 import pytest
 import redis
 
@@ -121,11 +122,12 @@ def _drop_broker_pools(app) -> None:
     """Forget the app's broker connections, so the next publish connects to ``conf.broker_url`` afresh."""
     if app._pool is not None:
         app._pool.force_close_all()
-    producers = app.amqp._producer_pool
-    if producers is not None:
-        producers.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    # Kombu keeps producer pools in a global registry keyed by connection: closing one in place
+    # (force_close_all) would hand the *closed* pool back to the next publish to the same broker
+    # ("Acquire on closed pool"). reset() closes them and empties the registry.
+    kombu.pools.reset()
 
 
 @contextmanager
