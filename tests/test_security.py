@@ -1,5 +1,6 @@
 """Security properties of the whole site: throttling, invitation links, CSRF, redirects, CSP, settings."""
 
+import json
 import os
 import re
 import secrets
@@ -453,3 +454,31 @@ def test_the_cache_never_shares_the_brokers_redis_database(redis_url, cache):
     result = _run(["-c", code], DEBUG="1", REDIS_URL=redis_url, DJANGO_SETTINGS_MODULE="goalsite.settings")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [redis_url, cache]
+
+
+def test_email_settings_come_from_the_environment_as_the_default_mailer():
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps(s.MAILERS)); print(hasattr(s, 'EMAIL_HOST') and s.is_overridden('EMAIL_HOST'))"
+    )
+    smtp = _run(
+        ["-c", code],
+        DEBUG="1",
+        DJANGO_SETTINGS_MODULE="goalsite.settings",
+        EMAIL_HOST="smtp.example.com",
+        EMAIL_PORT="587",
+        EMAIL_USE_TLS="1",
+        EMAIL_HOST_USER="goalsite",
+        EMAIL_HOST_PASSWORD="s3cret",
+    )
+    assert smtp.returncode == 0, smtp.stderr
+    mailers, deprecated = smtp.stdout.splitlines()
+    default = json.loads(mailers)["default"]
+    assert default["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert default["OPTIONS"] | {"timeout": None} == {
+        "host": "smtp.example.com", "port": 587, "username": "goalsite", "password": "s3cret", "use_tls": True,
+        "timeout": None,
+    }  # fmt: skip
+    assert deprecated == "False"  # no deprecated EMAIL_* Django setting is defined
+    console = _run(["-c", code], DEBUG="1", DJANGO_SETTINGS_MODULE="goalsite.settings")
+    assert json.loads(console.stdout.splitlines()[0])["default"]["BACKEND"].endswith("console.EmailBackend")

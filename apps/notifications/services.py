@@ -30,7 +30,7 @@ from functools import partial
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import get_connection
+from django.core.mail import mailers
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection as db_connection
 from django.db import transaction
@@ -620,7 +620,7 @@ class _Mailer:
         self.connection = connection
         self.borrowed = connection is not None
         threads = int(conf("SMTP_THREADS", 4))
-        self.threaded = threads > 1 and isinstance(connection or get_connection(), SMTPBackend)
+        self.threaded = threads > 1 and isinstance(connection or mailers.default, SMTPBackend)
         self.pool = ThreadPoolExecutor(threads, thread_name_prefix="smtp") if self.threaded else None
         self.local = threading.local()
         self.opened: list = []
@@ -628,7 +628,7 @@ class _Mailer:
 
     def get(self):
         if self.connection is None:
-            self.connection = get_connection()
+            self.connection = mailers.default  # a new backend instance on each access
             self.connection.open()  # open here, so send_messages reuses it instead of one connection per message
         return self.connection
 
@@ -662,7 +662,7 @@ class _Mailer:
         connection = getattr(self.local, "connection", None)
         try:
             if connection is None:
-                connection = self.local.connection = get_connection()
+                connection = self.local.connection = mailers.default
                 connection.open()
                 with self.lock:
                     self.opened.append(connection)
