@@ -409,6 +409,7 @@ def test_deploy_checks_pass_under_production_settings():
         ALLOWED_HOSTS="goalsite.example",
         SECURE_SSL_REDIRECT="1",
         SITE_URL="https://goalsite.example",
+        EMAIL_HOST="smtp.goalsite.example",  # production sends mail (the console backend fails the check)
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
