@@ -959,7 +959,11 @@ def org_template_update(*, actor: Membership, template: GoalTemplate, **values) 
         if name in values:
             value = values[name]
             setattr(template, name, value.strip() if isinstance(value, str) else value)
-    template.full_clean(exclude=["organization", "created_by"])
+    try:
+        template.full_clean(exclude=["organization", "created_by"])
+    except ValidationError:
+        template.refresh_from_db()  # the caller's object shows what is saved, not the refused values
+        raise
     template.save()
     return template
 

@@ -138,21 +138,33 @@ def org_template_use(request: AuthedRequest, public_id) -> HttpResponse:
     return _use(request, catalog.from_org_template(row), reverse("goals:org_template_use", args=[row.public_id]))
 
 
+TEMPLATE_FORM = "goals/library/template_form.html"
+
+
+def _template_form(request: AuthedRequest, form: OrgTemplateForm, save, row=None) -> HttpResponse:
+    """Add or edit an organization template: ``save(**cleaned)`` returns the success message."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            notice = save(**form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, notice)
+            return redirect_or_htmx(request, reverse("goals:templates"))
+    name = f"{TEMPLATE_FORM}#template-form" if _is_partial(request) else TEMPLATE_FORM
+    return render(request, name, {"form": form, "row": row})
+
+
 @require_http_methods(["GET", "POST"])
 def org_template_create(request: AuthedRequest) -> HttpResponse:
     actor = request.membership
     check_org_admin(actor)
-    form = OrgTemplateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            template = services.org_template_create(actor=actor, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, f"Template added to the library: “{template.title}”.")
-            return redirect_or_htmx(request, reverse("goals:templates"))
-    template_name = "goals/library/template_form.html"
-    return render(request, f"{template_name}#template-form" if _is_partial(request) else template_name, {"form": form})
+
+    def save(**values) -> str:
+        template = services.org_template_create(actor=actor, **values)
+        return f"Template added to the library: “{template.title}”."
+
+    return _template_form(request, OrgTemplateForm(request.POST or None), save)
 
 
 @require_http_methods(["GET", "POST"])
@@ -160,19 +172,13 @@ def org_template_edit(request: AuthedRequest, public_id) -> HttpResponse:
     actor = request.membership
     row = selectors.org_template_get(actor=actor, public_id=public_id)  # another organization's: 404
     check_org_admin(actor)
+
+    def save(**values) -> str:
+        services.org_template_update(actor=actor, template=row, **values)
+        return f"Template saved: “{row.title}”."
+
     initial = {name: getattr(row, name) for name in services.TEMPLATE_FIELDS}
-    form = OrgTemplateForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.org_template_update(actor=actor, template=row, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, f"Template saved: “{row.title}”.")
-            return redirect_or_htmx(request, reverse("goals:templates"))
-    template_name = "goals/library/template_form.html"
-    context = {"form": form, "row": row}
-    return render(request, f"{template_name}#template-form" if _is_partial(request) else template_name, context)
+    return _template_form(request, OrgTemplateForm(request.POST or None, initial=initial), save, row=row)
 
 
 @require_POST
