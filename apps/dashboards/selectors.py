@@ -485,20 +485,61 @@ def _week_start(actor: Membership, today: date) -> datetime:
     return datetime.combine(monday, time.min, tzinfo=actor.user.tzinfo)
 
 
-def _visible_q(actor: Membership, prefix: str = "") -> Q:
+@dataclass(frozen=True)
+class Reach:
+    """The few ids that decide which goals a (non-admin) viewer may see, read once per page."""
+
+    my_teams: tuple[int, ...] = ()
+    managed_teams: tuple[int, ...] = ()
+    teammates: tuple[int, ...] = ()
+    reports: tuple[int, ...] = ()
+
+
+def _reach(actor: Membership) -> Reach:
+    """One query for the viewer's teams, managed teams, team-mates and direct reports (admins need none)."""
+    if actor.role == "admin":
+        return Reach()
+    tm, m = TeamMembership._meta.db_table, Membership._meta.db_table
+    rows: dict[str, list[int]] = {"team": [], "managed": [], "mate": [], "report": []}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT CASE WHEN role = %s THEN 'managed' ELSE 'team' END, team_id FROM {tm} WHERE membership_id = %s "  # noqa: S608
+            f"UNION ALL SELECT 'mate', b.membership_id FROM {tm} a JOIN {tm} b ON b.team_id = a.team_id "
+            f"WHERE a.membership_id = %s "
+            f"UNION ALL SELECT 'report', id FROM {m} WHERE line_manager_id = %s",
+            [TeamRole.MANAGER, actor.pk, actor.pk, actor.pk],
+        )
+        for kind, value in cursor.fetchall():
+            rows[kind].append(value)
+    return Reach(
+        my_teams=tuple(rows["team"] + rows["managed"]),
+        managed_teams=tuple(rows["managed"]),
+        teammates=tuple(set(rows["mate"])),
+        reports=tuple(rows["report"]),
+    )
+
+
+def _visible_q(actor: Membership, prefix: str = "", reach: Reach | None = None) -> Q:
     """``Goal.objects.visible_to(actor)`` as a condition on a goal (or on ``<prefix>`` a related goal).
 
     The same rules, written so the database checks them row by row on the goals a query
     already narrowed down, instead of first listing every goal the actor may see
-    (tests/dashboards/test_privacy.py holds the two to the same answers).
+    (tests/dashboards/test_privacy.py holds the two to the same answers). With ``reach``
+    (``_reach``), the viewer's ids are plain lists: nothing to compile again in every query.
     """
     if actor.role == "admin":
         return Q()
     p = prefix
-    my_team_ids = TeamMembership.objects.filter(membership_id=actor.pk).values("team_id")
-    managed_team_ids = TeamMembership.objects.filter(membership_id=actor.pk, role=TeamRole.MANAGER).values("team_id")
-    teammate_ids = TeamMembership.objects.filter(team_id__in=my_team_ids).values("membership_id")
-    report_ids = Membership.objects.filter(line_manager_id=actor.pk).values("id")
+    if reach is None:
+        my_team_ids = TeamMembership.objects.filter(membership_id=actor.pk).values("team_id")
+        managed_team_ids = TeamMembership.objects.filter(membership_id=actor.pk, role=TeamRole.MANAGER).values(
+            "team_id"
+        )
+        teammate_ids = TeamMembership.objects.filter(team_id__in=my_team_ids).values("membership_id")
+        report_ids = Membership.objects.filter(line_manager_id=actor.pk).values("id")
+    else:
+        my_team_ids, managed_team_ids = list(reach.my_teams), list(reach.managed_teams)
+        teammate_ids, report_ids = list(reach.teammates), list(reach.reports)
     return (
         Q(**{f"{p}visibility": Visibility.ORGANIZATION})
         | Q(**{f"{p}owner_member_id": actor.pk})
@@ -714,7 +755,8 @@ def _build(*, actor, scope, nodes, cycle, cycles, choices, today) -> Dashboard:
         )
 
     # 3. Lists: only goals the actor may see.
-    visible = _visible_q(actor)
+    reach = _reach(actor)
+    visible = _visible_q(actor, reach=reach)
     org_goals = Goal.objects.filter(organization_id=actor.organization_id)
     objectives_qs = (
         org_goals.filter(visible)
@@ -824,7 +866,7 @@ def _build(*, actor, scope, nodes, cycle, cycles, choices, today) -> Dashboard:
     blockers = list(
         Blocker.objects.filter(organization_id=actor.organization_id, resolved_at__isnull=True)
         .filter(by_people, goal__status__in=[GoalStatus.ACTIVE, GoalStatus.DRAFT])
-        .filter(_visible_q(actor, "goal__"))
+        .filter(_visible_q(actor, "goal__", reach))
         .select_related("goal", "author__user", "help_from__user")
         .annotate(total=Window(Count("id")))
         .order_by("-created_at")[:LIST_LIMIT]
@@ -833,7 +875,7 @@ def _build(*, actor, scope, nodes, cycle, cycles, choices, today) -> Dashboard:
     celebrations = list(
         Celebration.objects.filter(organization_id=actor.organization_id, created_at__gte=week_start)
         .filter(Q() if scope.is_org else Q(member_id__in=people_ids))
-        .filter(_visible_q(actor, "goal__"))
+        .filter(_visible_q(actor, "goal__", reach))
         .select_related("goal", "member__user")
         .annotate(
             total=Window(Count("id")),

@@ -46,7 +46,7 @@ def test_someone_who_may_see_it_gets_it_listed(admin_client, world, secret):
 
 def test_the_dashboards_visibility_rule_is_goal_visible_to(world, cycle, secret):
     """The dashboards check visibility row by row (``_visible_q``); it must answer exactly like visible_to."""
-    from apps.dashboards.selectors import _visible_q
+    from apps.dashboards.selectors import _reach, _visible_q
     from apps.goals.models import Goal
 
     for owner in (world.member, world.peer, world.manager, world.admin, secret["person"]):
@@ -56,5 +56,10 @@ def test_the_dashboards_visibility_rule_is_goal_visible_to(world, cycle, secret)
         for visibility in ("org", "team", "private"):
             make_goal(cycle, owner_team=team, visibility=visibility)
     for actor in (world.admin, world.manager, world.member, world.peer, secret["person"]):
+        expected = set(Goal.objects.visible_to(actor).values_list("pk", flat=True))
         rule = set(Goal.objects.filter(organization=world.org_a).filter(_visible_q(actor)).values_list("pk", flat=True))
-        assert rule == set(Goal.objects.visible_to(actor).values_list("pk", flat=True)), actor
+        assert rule == expected, actor
+        # The same rule with the viewer's ids read once up front (what the dashboard page does).
+        reach = _reach(actor)
+        ids = Goal.objects.filter(organization=world.org_a).filter(_visible_q(actor, reach=reach))
+        assert set(ids.values_list("pk", flat=True)) == expected, actor
