@@ -118,3 +118,14 @@ def cycle(world) -> Cycle:
 @pytest.fixture
 def dashboard_url():
     return "/dashboard/"
+
+
+def get_counted(client, params=None, url: str = "/dashboard/") -> tuple[int, str]:
+    """GET the dashboard: (queries it ran, its HTML); it must answer 200."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response.content.decode()

@@ -2,13 +2,11 @@
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import TeamRole
 from apps.core import dataversion
 
-from .conftest import make_goal, make_person
+from .conftest import get_counted, make_goal, make_person
 
 URL = "/dashboard/"
 
@@ -21,17 +19,10 @@ def _cache_on(settings):
     cache.clear()
 
 
-def _get(client, params=None) -> tuple[int, str]:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(URL, params or {})
-    assert response.status_code == 200
-    return len(ctx.captured_queries), response.content.decode()
-
-
 def test_a_second_request_is_served_from_the_cache(world, cycle, manager_client):
     make_goal(cycle, owner_team=world.team, title="Ship the thing")
-    first, html = _get(manager_client)
-    second, again = _get(manager_client)
+    first, html = get_counted(manager_client)
+    second, again = get_counted(manager_client)
     assert second < first
     assert "Ship the thing" in html and "Ship the thing" in again
     assert "kept until anything in the organization changes" in again
@@ -40,10 +31,10 @@ def test_a_second_request_is_served_from_the_cache(world, cycle, manager_client)
 def test_a_write_invalidates_the_cached_page(world, cycle, client_for):
     admin = client_for(world.admin)
     make_goal(cycle, owner_team=world.team, title="Before")
-    _, html = _get(admin, {"team": "org"})
+    _, html = get_counted(admin, {"team": "org"})
     assert "Added after" not in html
     make_goal(cycle, owner_member=world.member, status_code="off_track", title="Added after")
-    _, html = _get(admin, {"team": "org"})
+    _, html = get_counted(admin, {"team": "org"})
     assert "Added after" in html
 
 
@@ -61,16 +52,16 @@ def test_a_write_in_another_organization_leaves_this_one_cached(world, cycle, cl
 
     admin = client_for(world.admin)
     make_goal(cycle, owner_team=world.team, title="Ours")
-    first, _ = _get(admin, {"team": "org"})
+    first, _ = get_counted(admin, {"team": "org"})
     make_goal(make_cycle(world.org_b), owner_team=world.team_b, title="Theirs")
-    second, html = _get(admin, {"team": "org"})
+    second, html = get_counted(admin, {"team": "org"})
     assert second < first
     assert "Theirs" not in html
 
 
 def test_another_organizations_admin_never_gets_this_organizations_page(world, cycle, client_for):
     make_goal(cycle, owner_team=world.company, title="Acme secret objective")
-    _, ours = _get(client_for(world.admin), {"team": "org"})
+    _, ours = get_counted(client_for(world.admin), {"team": "org"})
     assert "Acme secret objective" in ours
     response = client_for(world.outsider).get(URL, {"team": "org"})
     html = response.content.decode()
@@ -82,12 +73,12 @@ def test_another_viewer_of_the_same_team_gets_their_own_page(world, cycle, clien
     head = make_person(world.org_a, "Company Head", team=world.company, team_role=TeamRole.MANAGER)
     make_goal(cycle, owner_member=world.member, status_code="off_track", title="Private plan", visibility="private")
     params = {"team": str(world.team.public_id)}
-    _, as_admin = _get(client_for(world.admin), params)
+    _, as_admin = get_counted(client_for(world.admin), params)
     assert "Private plan" in as_admin
-    _, as_head = _get(client_for(head), params)
+    _, as_head = get_counted(client_for(head), params)
     assert "Private plan" not in as_head  # not the admin's cached page
     assert "more you cannot see" in as_head or "private goal" in as_head
-    _, again = _get(client_for(world.admin), params)
+    _, again = get_counted(client_for(world.admin), params)
     assert "Private plan" in again
 
 
