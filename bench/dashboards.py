@@ -25,9 +25,10 @@ It prints figures and never stops at a failing page: a page that errors or times
 out (``--timeout`` per request, also wrk's ``--timeout``) is reported as FAILED
 with the reason, and the others are still measured.
 
-Last run (2026-11-22, load average 2.0 -> 3.0, another engineer's jobs running): p95 warm /
-cold in ms: team 31 / 459 (329 / 25 req/s), department 30 / 664, org 32 / 1836, tree 30 / 217,
-department node 134; 0 errors; serial cold: team 55, department 135, org 353, tree 43.
+Last runs (2026-11-22, ``--only team,department,org`` and ``--only "tree,department node"``,
+load average 0.6 -> 3.0): p95 warm / cold in ms: team 31 / 251 (322 / 39 req/s), department
+29 / 642, org 31 / 1862, tree 30 / 222, department node 138 (cold only); 0 errors; serial cold:
+team 51, department 128, org 357, tree 44, node 29; page / SQL: team 3.7x, tree 5.3x, node 6.4x.
 """
 
 from __future__ import annotations
