@@ -1,6 +1,7 @@
 """Benchmark the dashboards (and the alignment pages, when installed) against the scale data.
 
     .venv/bin/python bench/dashboards.py [--duration 20s] [--skip-seed] [--timeout 60] [--only team,org]
+                                         [--writes 2]
 
 What it does, in order:
 
@@ -17,6 +18,12 @@ What it does, in order:
    Dashboards and the tree run twice: "warm" (the rendered page comes from the Redis
    cache, as every request after the first does until a write) and "cold" (the
    bench-only header ``X-Bench-Cache: off`` makes every request compute the page).
+   With ``--writes R`` (default 2; 0 skips them) the cached pages run a third time,
+   "busy": while wrk runs, a writer thread in this process submits R real check-ins
+   a second (``checkins.services.checkin_submit``: a key result moves, the goal and
+   everything it is aligned to are recomputed, the caches are invalidated) on goals
+   of random people across the whole organization — a Monday morning. A team's page
+   is computed again only when something in its subtree was written.
 5. Times each page serially (one request at a time) and the SQL that page runs,
    replayed straight on the database (captured from one request, run again and
    timed), and prints page ÷ SQL.
@@ -42,6 +49,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -81,7 +89,7 @@ end
 # (label, who, path, p95 target in ms or None)
 TARGETS = {
     "team": 100, "team (cold)": 100, "tree": 250, "tree (cold)": 250, "department node": 250,
-    "org": 150, "org (cold)": 150,
+    "org": 150, "org (cold)": 150, "team (busy)": 100, "org (busy)": 150,
 }  # fmt: skip
 
 
@@ -262,6 +270,61 @@ def raw_sql_ms(statements: list[str], n: int = 25) -> float:
     return statistics.median(times)
 
 
+class Writer(threading.Thread):
+    """Real check-ins at ``rate`` a second on random people's active goals, until stopped."""
+
+    def __init__(self, org, rate: float) -> None:
+        super().__init__(daemon=True)
+        self.org, self.rate = org, rate
+        self.stop = threading.Event()
+        self.done, self.failed, self.times = 0, 0, []
+
+    def run(self) -> None:
+        import random
+        import uuid
+
+        from django.db import close_old_connections
+
+        from apps.checkins.services import CheckinInput, KRValueInput, checkin_submit
+        from apps.goals.models import Goal
+
+        rng = random.Random(7)
+        goal_ids = list(
+            Goal.objects.filter(organization=self.org, status="active", owner_member__isnull=False)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        started = time.monotonic()
+        n = 0
+        try:
+            while not self.stop.is_set():
+                wait = started + n / self.rate - time.monotonic()
+                if wait > 0 and self.stop.wait(wait):
+                    break
+                n += 1
+                goal = Goal.objects.select_related("owner_member__user", "owner_member__organization").get(
+                    pk=rng.choice(goal_ids)
+                )
+                krs = list(goal.key_results.all()[:1])
+                entry = CheckinInput(goal=goal, confidence=rng.randint(3, 9), wins="Moved it along")
+                for kr in krs:
+                    value = kr.current_value + (1 if kr.current_value < kr.target_value else -1)
+                    entry.kr_values.append(
+                        KRValueInput(key_result=kr, value=str(value), loaded_value=str(kr.current_value))
+                    )
+                t = time.perf_counter()
+                try:
+                    checkin_submit(actor=goal.owner_member, idempotency_key=uuid.uuid4(), entries=[entry])
+                    self.done += 1
+                    self.times.append((time.perf_counter() - t) * 1000)
+                except Exception as error:
+                    self.failed += 1
+                    if self.failed <= 3:
+                        print(f"  ! writer: {type(error).__name__}: {error}", flush=True)
+        finally:
+            close_old_connections()
+
+
 def main() -> None:
     global FETCH_TIMEOUT
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -269,6 +332,7 @@ def main() -> None:
     parser.add_argument("--skip-seed", action="store_true")
     parser.add_argument("--timeout", type=float, default=FETCH_TIMEOUT, help="seconds per request (and wrk's)")
     parser.add_argument("--only", default="", help="comma-separated page labels (e.g. team,tree); bare always runs")
+    parser.add_argument("--writes", type=float, default=2.0, help="check-ins a second during the busy rows (0: none)")
     args = parser.parse_args()
     FETCH_TIMEOUT = args.timeout
     if not shutil.which("wrk"):
@@ -303,6 +367,12 @@ def main() -> None:
     if args.only:
         wanted = {label.strip() for label in args.only.split(",")} | {"bare"}
         pages = [p for p in pages if p[0] in wanted or p[0].removesuffix(" (cold)") in wanted]
+    if args.writes > 0:  # the cached dashboards again, while the organization writes
+        pages += [
+            (f"{label} (busy)", key, path, None)
+            for label, key, path, headers in list(pages)
+            if headers is None and key and label in ("team", "department", "org")
+        ]
 
     print(
         f"\nscale data: {ORG_NAME}; team manager {who['manager'].user.email} of {who['leaf'].name}; "
@@ -332,10 +402,25 @@ def main() -> None:
             if label in failures:
                 continue
             session = sessions.get(key) if key else None
+            writer = None
+            if label.endswith("(busy)"):
+                writer = Writer(who["org"], args.writes)
+                writer.start()
             try:
-                figures = wrk(path, session, args.duration, lua, headers)
+                try:
+                    figures = wrk(path, session, args.duration, lua, headers)
+                finally:
+                    if writer is not None:
+                        writer.stop.set()
+                        writer.join(timeout=60)
+                if writer is not None:
+                    figures["writes"] = writer.done
+                    figures["write_failures"] = writer.failed
+                    figures["write_ms_p50"] = statistics.median(writer.times) if writer.times else float("nan")
                 figures["serial"], figures["serial_failures"] = serial(path, session, headers=headers)
-                if key and (headers or f"{label} (cold)" not in labels):  # once per page: the cold row
+                if (
+                    key and not label.endswith("(busy)") and (headers or f"{label} (cold)" not in labels)
+                ):  # once per page: the cold row
                     statements, figures["uncached"] = sql_of_page(path, who[key])
                     figures["queries"] = len(statements)
                     figures["sql"] = raw_sql_ms(statements)
@@ -377,6 +462,12 @@ def main() -> None:
             f"{r['p50'] / bare['p50']:>9.1f}x{r['p95'] / bare['p95']:>9.1f}x{r['rps'] / bare['rps']:>9.3f}x"
             f"{r['serial']:>8.1f}{r.get('uncached', 0):>9.1f}{r.get('sql', 0):>8.1f}{r.get('queries', 0):>4}{ratio:>10}  {verdict}"
         )
+    busy = {label: r for label, r in results.items() if "writes" in r}
+    for label, r in busy.items():
+        print(
+            f"{label:<19}writes during the run: {r['writes']} check-ins ({r['writes'] / float(args.duration.rstrip('s')):.2f}/s),"
+            f" {r['write_failures']} refused, median {r['write_ms_p50']:.0f} ms each"
+        )
     for label, reason in failures.items():
         print(f"{label:<19}FAILED: {reason}")
     print("\nms; p50/p95/p99 and req/s from wrk -c 8 -t 2 -d", args.duration, "(8 connections on a 2-core machine);")
@@ -384,6 +475,7 @@ def main() -> None:
         "warm rows: the rendered dashboard / tree from the Redis cache (every request after the first, until a write);"
     )
     print("(cold) rows: header X-Bench-Cache: off, so every request computes the page (no cache read or write);")
+    print(f"(busy) rows: the cached page while {args.writes:g} real check-ins a second land on random people's goals;")
     print("errors = wrk socket errors + non-2xx + failed serial requests; serial = median of 25 requests one at a")
     print("time through gunicorn; uncached = median of up to 5 requests in this process with the cache off; SQL =")
     print("median time to replay that request's queries on one cursor (session, user, membership lookups included);")

@@ -327,6 +327,7 @@ def kr_refresh(kr_id: int, *, _seen: frozenset[int] = frozenset()) -> None:
     value = kr_rollup_progress(kr)
     if abs(value - kr.progress) > rollup.TOLERANCE:
         KeyResult.objects.filter(pk=kr.pk).update(progress=value)  # a queryset update: no signal, no recursion
+        dataversion.bump(kr.organization_id, members=[kr.goal.owner_member_id], teams=[kr.goal.owner_team_id])
     goal_recompute_progress(kr.goal)
     seen = _seen | {kr.pk}
     if kr.contributes_to_id and kr.contributes_to_id not in seen:
@@ -382,7 +383,10 @@ def kr_contribute(*, actor: Membership, kr: KeyResult, parent_kr: KeyResult | No
                 }
             )
     KeyResult.objects.filter(pk=kr.pk).update(contributes_to=parent_kr)
-    dataversion.bump(kr.organization_id)
+    dataversion.bump(
+        kr.organization_id,
+        goals=[kr.goal_id, parent_kr.goal_id if parent_kr else None, old_parent.goal_id if old_parent else None],
+    )
     kr.contributes_to = parent_kr
     old_text = f"counts toward {_shown_kr(old_parent)}" if old_parent else ""
     new_text = f"counts toward {_shown_kr(parent_kr)}" if parent_kr else "counts only for its own goal"

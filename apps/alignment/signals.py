@@ -32,7 +32,7 @@ def kr_saved(sender, instance: KeyResult, created: bool, raw: bool = False, **kw
         value = kr_rollup_progress(instance)
         if abs(value - instance.progress) > rollup.TOLERANCE:
             KeyResult.objects.filter(pk=instance.pk).update(progress=value)
-            dataversion.bump(instance.organization_id)
+            dataversion.bump(instance.organization_id, goals=[instance.goal_id])
             instance.progress = value  # the caller's copy shows (and recomputes its goal with) the stored value
     if instance.contributes_to_id:
         kr_refresh(instance.contributes_to_id)

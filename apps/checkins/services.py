@@ -210,7 +210,7 @@ def checkin_submit(*, actor: Membership, idempotency_key: uuid.UUID, entries: li
         if entry.status:
             goal.confidence = entry.status
             Goal.objects.filter(pk=goal.pk).update(confidence=entry.status)
-            dataversion.bump(goal.organization_id)
+            dataversion.bump(goal.organization_id, members=[goal.owner_member_id], teams=[goal.owner_team_id])
         checkin = CheckIn.objects.create(
             organization_id=actor.organization_id,
             submission=submission,

@@ -7,11 +7,31 @@ transaction and in tests miss) and again on commit (a read that re-cached the
 old rows between the write and the commit misses too). Lower apps call ``bump``
 for writes that skip model signals (``QuerySet.update``, raw SQL); the
 dashboards app bumps on every ``post_save`` / ``post_delete`` of the models it reads.
+
+Scoped versions
+---------------
+Besides the organization's version there are two narrower ones, so a page about
+one team is not recomputed for every write elsewhere in a 5,000-person organization:
+
+* the **structure** version: teams, memberships, people, cycles, settings — the
+  things that decide who is in a scope and who may see what. Bumped by writes of
+  those, and by any bump that names no scope (an unscoped write invalidates all);
+* a **team** version per team: bumped by writes of goals (and their key results,
+  milestones, links, check-ins, blockers, celebrations) owned by the team or by a
+  person in it, *and for every team above it*, so a team's version changes with
+  anything in its subtree.
+
+A page about team T is keyed by (structure, T). ``bump(org, goals=…, members=…,
+teams=…)`` names what was written; the teams it touches are found by the resolver
+the dashboards app registers (``set_team_resolver``: core imports no higher app).
+Every bump, scoped or not, also bumps the organization's version.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
+from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
 from django.db import transaction
@@ -39,12 +59,73 @@ def _incr(organization_id: int) -> None:
         cache.add(key, time.time_ns() // 1000, timeout=None)
 
 
-def bump(organization_id: int | None) -> None:
-    """Invalidate everything cached for the organization, now and when the current transaction commits."""
+def _struct_key(organization_id: int) -> str:
+    return f"orgdata:s:{int(organization_id)}"
+
+
+def _team_key(team_id: int) -> str:
+    return f"orgdata:t:{int(team_id)}"
+
+
+# (organization_id, goal ids, member ids, team ids) -> the team ids touched, ancestors included
+TeamResolver = Callable[[int, set[int], set[int], set[int]], set[int]]
+_resolver: TeamResolver | None = None
+
+
+def set_team_resolver(resolver: TeamResolver | None) -> None:
+    """Register how written goals / members / teams map to the teams whose version they bump."""
+    global _resolver
+    _resolver = resolver
+
+
+def scope_tokens(organization_id: int, team_id: int | None) -> str:
+    """The version of a page about one team (and its sub-teams): the structure's and the team's, in one
+    round trip. A missing token (never written, or evicted) is created, so it never repeats an old one."""
+    keys = [_struct_key(organization_id)] + ([_team_key(team_id)] if team_id is not None else [])
+    found = cache.get_many(keys)
+    missing = {key: uuid.uuid4().hex[:16] for key in keys if key not in found}
+    if missing:
+        for key, token in missing.items():
+            cache.add(key, token, timeout=None)
+        found.update(cache.get_many(list(missing)))
+    return ".".join(str(found.get(key, "0")) for key in keys)
+
+
+def _renew(keys: list[str]) -> None:
+    if keys:
+        cache.set_many({key: uuid.uuid4().hex[:16] for key in keys}, timeout=None)
+
+
+def bump(
+    organization_id: int | None,
+    *,
+    goals: Iterable[int | None] = (),
+    members: Iterable[int | None] = (),
+    teams: Iterable[int | None] = (),
+) -> None:
+    """Invalidate what is cached for the organization, now and when the current transaction commits.
+
+    Without ``goals`` / ``members`` / ``teams`` the write is structural (or unknown): every page of the
+    organization misses. With them, pages about other teams stay cached: only the teams of those goals'
+    owners, of those people and those teams (and every team above them) get a new version.
+    """
     if organization_id is None:
         return
+    goal_ids = {int(i) for i in goals if i}
+    member_ids = {int(i) for i in members if i}
+    team_ids = {int(i) for i in teams if i}
+    if (goal_ids or member_ids or team_ids) and _resolver is not None:
+        keys = [_team_key(t) for t in sorted(_resolver(int(organization_id), goal_ids, member_ids, team_ids))]
+    else:
+        keys = [_struct_key(organization_id)]
     _incr(organization_id)
-    transaction.on_commit(lambda: _incr(organization_id))
+    _renew(keys)
+
+    def again() -> None:
+        _incr(organization_id)
+        _renew(keys)
+
+    transaction.on_commit(again)
 
 
 # --- bumping on model writes ----------------------------------------------------------------------
@@ -52,8 +133,23 @@ def bump(organization_id: int | None) -> None:
 # (by two apps) is one receiver (``dispatch_uid``). Core imports no higher app: models come as arguments.
 
 
+# model -> instance -> {"goals": ids, "members": ids, "teams": ids}: what a row's write touches.
+# Looked up when the row is written (so whichever app connected the model first, the scope holds).
+Scoper = Callable[[object], dict[str, Iterable[int | None]]]
+_scopers: dict[type, Scoper] = {}
+
+
+def set_scoper(model: type, scoper: Scoper) -> None:
+    """Writes of ``model`` rows bump only the teams ``scoper(instance)`` names (see ``bump``)."""
+    _scopers[model] = scoper
+
+
 def _org_row_changed(sender, instance, **kwargs) -> None:
-    bump(instance.organization_id)
+    scoper = _scopers.get(sender)
+    if scoper is None:
+        bump(instance.organization_id)
+    else:
+        bump(instance.organization_id, **scoper(instance))
 
 
 def _organization_changed(sender, instance, **kwargs) -> None:

@@ -1,4 +1,5 @@
-"""Bump the organization's data version (``core.dataversion``) on every write the dashboards read."""
+"""Bump the data version (``core.dataversion``) on every write the dashboards read, as narrowly as
+``scopes.py`` allows (a goal's write bumps its owners' teams, a team's write the whole organization)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from apps.checkins.models import Blocker, Celebration, CheckIn, CheckinSubmissio
 from apps.core import dataversion
 from apps.goals.models import Cycle, Goal, GoalAlignment, GoalSettings, KeyResult, Milestone
 
+from . import scopes
+
 ORG_OWNED = (
     Membership, Team, TeamMembership, GoalSettings, Cycle, Goal, KeyResult, Milestone, GoalAlignment,
     CheckIn, CheckinSubmission, Blocker, Celebration,
@@ -14,4 +17,5 @@ ORG_OWNED = (
 
 
 def connect() -> None:
+    scopes.install()
     dataversion.connect(org_owned=ORG_OWNED, organization=Organization, user=User, membership=Membership)

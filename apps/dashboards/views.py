@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -57,7 +58,10 @@ def team_dashboard(request: AuthedRequest) -> HttpResponse:
             return None
         data.cache_seconds = settings.DASHBOARDS_CACHE_SECONDS
         html = render_to_string(f"{TEMPLATE}#dashboard", {"d": data, "links": _links(data)})
-        return dashboard_cache.Page(title=data.scope.label, html=html, computed_at=data.computed_at.isoformat())
+        scope = dashboard_cache.ORG_SCOPE if data.scope.is_org or data.scope.team is None else str(data.scope.team.id)
+        return dashboard_cache.Page(
+            title=data.scope.label, html=html, computed_at=data.computed_at.isoformat(), scope=scope
+        )
 
     page = dashboard_cache.cached_page(
         actor=actor, team_param=team_param, cycle_param=cycle_param, today=today, build=build,
@@ -67,7 +71,9 @@ def team_dashboard(request: AuthedRequest) -> HttpResponse:
         return render(request, TEMPLATE, {"empty": empty[0]})
     if request.htmx and request.headers.get("HX-Target") == "dashboard":
         return HttpResponse(page.html)
-    return render(request, TEMPLATE, {"page": page, "dashboard_html": mark_safe(page.html)})  # noqa: S308 - our own render
+    stale_since = datetime.fromisoformat(page.computed_at) if page.stale else None
+    context = {"page": page, "dashboard_html": mark_safe(page.html), "stale_since": stale_since}  # noqa: S308 - ours
+    return render(request, TEMPLATE, context)
 
 
 @login_not_required

@@ -149,7 +149,7 @@ def goal_recompute_progress(goal: Goal, *, _seen: frozenset[int] = frozenset()) 
     value = arithmetic.weighted_mean(parts) if parts else (1.0 if goal.status == GoalStatus.ACHIEVED else 0.0)
     if abs(value - goal.progress) > 1e-9:
         Goal.objects.filter(pk=goal.pk).update(progress=value)
-        dataversion.bump(goal.organization_id)
+        dataversion.bump(goal.organization_id, members=[goal.owner_member_id], teams=[goal.owner_team_id])
         goal.progress = value
     seen = _seen | {goal.pk}
     for link in GoalAlignment.objects.filter(child=goal).select_related("parent"):
