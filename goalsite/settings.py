@@ -295,6 +295,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Seconds a rendered dashboard is kept (any write to the organization invalidates it sooner); 0 = off.
 DASHBOARDS_CACHE_SECONDS = env_int("GOALSITE_DASHBOARD_CACHE", 600)
+# An out-of-date dashboard younger than this many times what it cost to compute is shown (marked) instead
+# of computed again: a page spends at most about 1/N of the time recomputing itself (0: always recompute).
+DASHBOARDS_REFRESH_FACTOR = env_int("GOALSITE_DASHBOARD_REFRESH_FACTOR", 10)
 ALIGNMENT_CACHE_SECONDS = env_int("GOALSITE_ALIGNMENT_CACHE", 600)  # the alignment tree page, likewise
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

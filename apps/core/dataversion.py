@@ -78,17 +78,32 @@ def set_team_resolver(resolver: TeamResolver | None) -> None:
     _resolver = resolver
 
 
-def scope_tokens(organization_id: int, team_id: int | None) -> str:
-    """The version of a page about one team (and its sub-teams): the structure's and the team's, in one
-    round trip. A missing token (never written, or evicted) is created, so it never repeats an old one."""
-    keys = [_struct_key(organization_id)] + ([_team_key(team_id)] if team_id is not None else [])
-    found = cache.get_many(keys)
-    missing = {key: uuid.uuid4().hex[:16] for key in keys if key not in found}
+def read_versions(
+    organization_id: int, *, team_id: int | None = None, whole: bool = False, also: Iterable[str] = ()
+) -> tuple[str, dict]:
+    """A page's version and, in the same round trip, the cache entries ``also`` names.
+
+    ``whole``: the organization's version (any write). Else the structure's, and with ``team_id``
+    that team's (a write in its subtree). A missing token (never written, or evicted) is created,
+    so it never repeats an old one.
+    """
+    if whole:
+        versions = [_key(organization_id)]
+    else:
+        versions = [_struct_key(organization_id)] + ([_team_key(team_id)] if team_id is not None else [])
+    extra = list(also)
+    found = cache.get_many(versions + extra)
+    missing = [key for key in versions if key not in found]
     if missing:
-        for key, token in missing.items():
-            cache.add(key, token, timeout=None)
-        found.update(cache.get_many(list(missing)))
-    return ".".join(str(found.get(key, "0")) for key in keys)
+        for key in missing:
+            cache.add(key, time.time_ns() // 1000 if whole else uuid.uuid4().hex[:16], timeout=None)
+        found.update(cache.get_many(missing))
+    return ".".join(str(found.get(key, "0")) for key in versions), {key: found[key] for key in extra if key in found}
+
+
+def scope_tokens(organization_id: int, team_id: int | None) -> str:
+    """The version of a page about one team (and its sub-teams): the structure's and the team's."""
+    return read_versions(organization_id, team_id=team_id)[0]
 
 
 def _renew(keys: list[str]) -> None:

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from apps.accounts.models import TeamRole
 from apps.core import dataversion
@@ -16,6 +17,7 @@ URL = "/dashboard/"
 @pytest.fixture(autouse=True)
 def _cache_on(settings):
     settings.DASHBOARDS_CACHE_SECONDS = 600
+    settings.DASHBOARDS_REFRESH_FACTOR = 0  # every out-of-date page is computed again (its own test below)
     cache.clear()
     yield
     cache.clear()
@@ -207,3 +209,23 @@ def test_while_the_page_is_being_computed_the_viewer_gets_the_last_one_marked(wo
     assert again > queries
     assert "After the write" in html and "Newer ones are being computed" not in html
     assert cache.get(lock) is None  # the claim is released after computing
+
+
+def test_a_page_is_not_recomputed_sooner_than_the_refresh_factor_allows(world, cycle, manager_client, settings):
+    import time_machine
+
+    settings.DASHBOARDS_REFRESH_FACTOR = 10
+    make_goal(cycle, owner_member=world.member, status_code="off_track", title="First numbers")
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        _, html = get_counted(manager_client)
+        key = next(k for k in cache._cache if ":dashboards:page:" in k)  # locmem: the one page entry
+        page = cache.get(key.split(":", 2)[2])
+        assert page.cost > 0
+        make_goal(cycle, owner_member=world.member, status_code="off_track", title="Second numbers")
+        cheap, html = get_counted(manager_client)  # within 10 × its cost: shown, marked, not recomputed
+        assert "First numbers" in html and "Second numbers" not in html
+        assert "Newer ones are being computed right now" in html
+        traveller.shift(10 * page.cost + 0.01)
+        again, html = get_counted(manager_client)
+        assert again > cheap
+        assert "Second numbers" in html and "Newer ones are being computed" not in html
