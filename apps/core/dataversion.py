@@ -4,7 +4,8 @@ Pages that cache what they computed (the dashboards) put the version in their
 cache key, so a write makes every older entry unreachable at once; nothing has
 to find and delete them. ``bump`` runs twice: now (later reads in the same
 transaction and in tests miss) and again on commit (a read that re-cached the
-old rows between the write and the commit misses too). Lower apps call ``bump``
+old rows between the write and the commit misses too; that second renewal is made
+once per transaction, for everything it wrote, in one Redis round trip). Lower apps call ``bump``
 for writes that skip model signals (``QuerySet.update``, raw SQL); the
 dashboards app bumps on every ``post_save`` / ``post_delete`` of the models it reads.
 
@@ -29,6 +30,7 @@ Every bump, scoped or not, also bumps the organization's version.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -111,6 +113,57 @@ def _renew(keys: list[str]) -> None:
         cache.set_many({key: uuid.uuid4().hex[:16] for key in keys}, timeout=None)
 
 
+def _redis():
+    """Django's Redis cache client, when that is the cache (else None: the portable, slower path)."""
+    from django.core.cache.backends.redis import RedisCache
+
+    return cache._cache if isinstance(cache, RedisCache) else None
+
+
+def _write(organization_ids: Iterable[int], keys: Iterable[str]) -> None:
+    """The organizations' versions +1 and fresh tokens for ``keys``: one round trip on Redis."""
+    organization_ids, keys = list(organization_ids), list(keys)
+    client = _redis()
+    if client is None:
+        for organization_id in organization_ids:
+            _incr(organization_id)
+        _renew(keys)
+        return
+    pipe = client.get_client(None, write=True).pipeline(transaction=False)
+    for organization_id in organization_ids:
+        key = cache.make_and_validate_key(_key(organization_id))
+        pipe.set(key, time.time_ns() // 1000, nx=True)  # missing (evicted): start again from the clock
+        pipe.incr(key)
+    for key in keys:
+        pipe.set(cache.make_and_validate_key(key), client._serializer.dumps(uuid.uuid4().hex[:16]))
+    pipe.execute()
+
+
+_pending = threading.local()  # this thread's transaction: what to renew once more when it commits
+
+
+def _after_commit(organization_id: int, keys: list[str]) -> None:
+    """Renew again on commit, once per transaction however many writes it made (see the module doc)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _write([organization_id], keys)  # autocommit: the write is already committed
+        return
+    state = getattr(_pending, "state", None)
+    # A rolled-back transaction (or savepoint) dropped its callback: start a new set then.
+    if state is None or not any(entry[1] is state["flush"] for entry in connection.run_on_commit):
+
+        def flush() -> None:
+            if getattr(_pending, "state", None) is state:
+                _pending.state = None
+            _write(sorted(state["organizations"]), sorted(state["keys"]))
+
+        state = {"organizations": set(), "keys": set(), "flush": flush}
+        _pending.state = state
+        transaction.on_commit(flush)
+    state["organizations"].add(organization_id)
+    state["keys"].update(keys)
+
+
 def bump(
     organization_id: int | None,
     *,
@@ -133,14 +186,8 @@ def bump(
         keys = [_team_key(t) for t in sorted(_resolver(int(organization_id), goal_ids, member_ids, team_ids))]
     else:
         keys = [_struct_key(organization_id)]
-    _incr(organization_id)
-    _renew(keys)
-
-    def again() -> None:
-        _incr(organization_id)
-        _renew(keys)
-
-    transaction.on_commit(again)
+    _write([int(organization_id)], keys)
+    _after_commit(int(organization_id), keys)
 
 
 # --- bumping on model writes ----------------------------------------------------------------------

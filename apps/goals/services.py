@@ -124,19 +124,21 @@ def goal_event_record(*, goal: Goal, actor: Membership | None, kind: str, **deta
 # --- progress ------------------------------------------------------------------------
 
 
-def goal_recompute_progress(goal: Goal, *, _seen: frozenset[int] = frozenset()) -> float:
+def goal_recompute_progress(
+    goal: Goal, *, _seen: frozenset[int] = frozenset(), _settings: GoalSettings | None = None
+) -> float:
     """Recompute a goal's stored progress from its parts, then its parents'.
 
-    Maintained on write so pages only read stored numbers.
+    Maintained on write so pages only read stored numbers. The organization's settings are read
+    once for the whole climb.
     """
-    settings_row = goal_settings_for_id(goal.organization_id)
+    settings_row = _settings or goal_settings_for_id(goal.organization_id)
     mode = settings_row.rollup_mode
     child_parts: list[tuple[float, Decimal]] = []
     if mode in (GoalSettings.RollupMode.CHILDREN, GoalSettings.RollupMode.BOTH):
-        child_parts = [
-            (link.child.progress, link.weight)
-            for link in goal.child_links.select_related("child").exclude(child__status=GoalStatus.DROPPED)
-        ]
+        child_parts = list(
+            goal.child_links.exclude(child__status=GoalStatus.DROPPED).values_list("child__progress", "weight")
+        )
     parts: list[tuple[float, Decimal]] = []
     # "Aligned goals only" applies to goals that have aligned goals; a leaf goal is
     # still measured by its own key results or steps (else every leaf stays at 0).
@@ -154,7 +156,7 @@ def goal_recompute_progress(goal: Goal, *, _seen: frozenset[int] = frozenset()) 
     seen = _seen | {goal.pk}
     for link in GoalAlignment.objects.filter(child=goal).select_related("parent"):
         if link.parent_id not in seen:
-            goal_recompute_progress(link.parent, _seen=seen)
+            goal_recompute_progress(link.parent, _seen=seen, _settings=settings_row)
     return value
 
 
