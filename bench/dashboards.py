@@ -32,10 +32,12 @@ It prints figures and never stops at a failing page: a page that errors or times
 out (``--timeout`` per request, also wrk's ``--timeout``) is reported as FAILED
 with the reason, and the others are still measured.
 
-Last runs (2026-11-22, ``--only team,department,org`` and ``--only "tree,department node"``,
-load average 0.6 -> 3.0): p95 warm / cold in ms: team 31 / 251 (322 / 39 req/s), department
-29 / 642, org 31 / 1862, tree 30 / 222, department node 138 (cold only); 0 errors; serial cold:
-team 51, department 128, org 357, tree 44, node 29; page / SQL: team 3.7x, tree 5.3x, node 6.4x.
+Last run (2026-12-02, ``--skip-seed --only "team,department,org,tree,department node" --writes 2``,
+on a machine about 3x slower than the 2026-11-22 one: bare view 1,017 req/s there vs 3,030-3,170;
+load average 0.5 -> 3): p95 in ms, warm / cold / busy (2 check-ins a second): team 93 / 654 / 101
+(118 / 16 / 112 req/s), department 89 / 1,618 / 120, org 101 / 5,372 / 105, tree 75 / 597, department
+node 293 (cold only); 0 errors; serial cold: team 104, department 388, org 1,238, tree 111, node 58;
+page / SQL: team 3.4x, department 1.6x, org 1.1x, tree 5.9x, node 6.5x.
 """
 
 from __future__ import annotations
