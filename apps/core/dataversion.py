@@ -45,12 +45,7 @@ def _key(organization_id: int) -> str:
 
 def current(organization_id: int) -> int:
     """The organization's data version (created on first use from the clock, so an evicted counter never repeats)."""
-    key = _key(organization_id)
-    value = cache.get(key)
-    if value is None:
-        cache.add(key, time.time_ns() // 1000, timeout=None)
-        value = cache.get(key)
-    return int(value or 0)
+    return int(read_versions(organization_id, whole=True)[0])
 
 
 def _incr(organization_id: int) -> None:

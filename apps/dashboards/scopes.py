@@ -53,11 +53,9 @@ def teams_touched(organization_id: int, goals: set[int], members: set[int], team
     parents = _parent_map(organization_id)
     touched: set[int] = set()
     for team_id in teams:
-        seen = 0
-        while team_id and team_id not in touched and seen <= len(parents):
+        while team_id and team_id not in touched:  # stops at the top, and at a team already climbed from
             touched.add(team_id)
             team_id = parents.get(team_id)
-            seen += 1
     return touched
 
 
@@ -98,11 +96,6 @@ SCOPERS = {
     Blocker: lambda b: _with_author(b, b.author_id),
     Celebration: lambda c: _with_author(c, c.member_id),
 }
-
-
-def goal_scope(goal: Goal) -> dict:
-    """The scope of a write of ``goal``'s own columns (for services that use ``QuerySet.update``)."""
-    return {"members": [goal.owner_member_id], "teams": [goal.owner_team_id]}
 
 
 def install() -> None:
