@@ -11,7 +11,7 @@ fetched for the whole slice at once.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Membership, Role, Team, TeamKind, TeamMembership, TeamRole
 from apps.checkins.models import CheckIn
+from apps.core import dataversion
 from apps.core.selectors import get_or_404
 from apps.goals.models import (
     Cycle,
@@ -393,8 +394,31 @@ def _person_rows(actor: Membership, people, scope: GoalScope):
 
 def team_nodes(*, actor: Membership, teams: list[Team], scope: GoalScope) -> list[Node]:
     """Closed team nodes with their summaries (one query), in the given order."""
-    by_id = {t.pk: t for t in _team_rows(actor, Team.objects.filter(pk__in=[t.pk for t in teams]), scope)}
-    return [_team_node(by_id[t.pk]) for t in teams if t.pk in by_id]
+    summary = _team_summaries(actor, [t.pk for t in teams], scope)
+    return [
+        Node(
+            kind="team",
+            obj=t,
+            key=node_key("team", t),
+            count=summary.get(t.pk, (0, None))[0],
+            average=summary.get(t.pk, (0, None))[1],
+        )
+        for t in teams
+        if t.organization_id == actor.organization_id
+    ]
+
+
+def _team_summaries(actor: Membership, team_ids: list[int], scope: GoalScope) -> dict[int, tuple[int, float | None]]:
+    """(goals in scope, their mean progress) per team: one grouped query."""
+    rows = (
+        _scoped_goals(actor, scope)
+        .filter(owner_team_id__in=team_ids)
+        .order_by()
+        .values("owner_team_id")
+        .annotate(n=Count("id"), a=Avg("progress"))
+        .values_list("owner_team_id", "n", "a")
+    )
+    return {team_id: (n, a) for team_id, n, a in rows}
 
 
 def _team_node(team: Team) -> Node:
@@ -475,6 +499,118 @@ def _windowed(qs, partition: str, order: list, limit: int):
 GOAL_WINDOW_ORDER = [Case(When(status=GoalStatus.ACTIVE, then=0), default=1).asc(), F("title").asc(), F("id").asc()]
 
 
+def _goal_where(goals) -> tuple[str, list]:
+    """The WHERE clause of a goals queryset (visibility and scope), for hand-written SQL over ``goals_goal``.
+
+    Compiled once per request instead of once per embedding; the clause names only
+    ``"goals_goal"`` and its own subqueries (anything joining another table is refused).
+    """
+    query = goals.query
+    if any(n for alias, n in query.alias_refcount.items() if alias != query.base_table):
+        raise ValueError("a goals filter that joins other tables cannot be reused as a WHERE clause")
+    sql, params = query.get_compiler(connection=connection).compile(query.where)
+    return sql, list(params)
+
+
+# The first ``limit`` children of each open team, in one statement: its goals (active first, by
+# title), its sub-teams (company, departments, teams; by name) and its people (by name), each row
+# with its section's total and, for teams and people, their goal count and average progress.
+_TEAM_LISTING_SQL = """
+SELECT 'g', x.parent, x.rn, x.id, x.total, NULL::bigint, NULL::float FROM (
+    SELECT goals_goal.owner_team_id AS parent, goals_goal.id,
+           row_number() OVER (PARTITION BY goals_goal.owner_team_id
+                              ORDER BY (goals_goal.status = 'active') DESC, goals_goal.title, goals_goal.id) AS rn,
+           count(*) OVER (PARTITION BY goals_goal.owner_team_id) AS total
+    FROM goals_goal WHERE goals_goal.owner_team_id = ANY(%(teams)s) AND {where}
+) x WHERE x.rn <= %(limit)s
+UNION ALL
+SELECT 't', x.parent, x.rn, x.id, x.total, a.n, a.avg FROM (
+    SELECT t.parent_id AS parent, t.id,
+           row_number() OVER (PARTITION BY t.parent_id ORDER BY
+               CASE t.kind WHEN 'company' THEN 0 WHEN 'department' THEN 1 ELSE 2 END, t.name, t.id) AS rn,
+           count(*) OVER (PARTITION BY t.parent_id) AS total
+    FROM accounts_team t WHERE t.parent_id = ANY(%(teams)s) AND t.organization_id = %(org)s
+) x CROSS JOIN LATERAL (
+    SELECT count(*) AS n, avg(goals_goal.progress) AS avg FROM goals_goal
+    WHERE goals_goal.owner_team_id = x.id AND {where}
+) a WHERE x.rn <= %(limit)s
+UNION ALL
+SELECT 'p', x.parent, x.rn, x.id, x.total, a.n, a.avg FROM (
+    SELECT tm.team_id AS parent, m.id,
+           row_number() OVER (PARTITION BY tm.team_id ORDER BY u.full_name, m.id) AS rn,
+           count(*) OVER (PARTITION BY tm.team_id) AS total
+    FROM accounts_teammembership tm
+    JOIN accounts_membership m ON m.id = tm.membership_id
+    JOIN accounts_user u ON u.id = m.user_id
+    WHERE tm.team_id = ANY(%(teams)s) AND m.organization_id = %(org)s AND m.is_active
+) x CROSS JOIN LATERAL (
+    SELECT count(*) AS n, avg(goals_goal.progress) AS avg FROM goals_goal
+    WHERE goals_goal.owner_member_id = x.id AND {where}
+) a WHERE x.rn <= %(limit)s
+"""
+
+
+def _named(sql: str, params: list, prefix: str) -> tuple[str, dict]:
+    """``%s`` placeholders of a compiled clause as named ones (``%(prefix0)s`` …), so the clause can repeat."""
+    names = {f"{prefix}{i}": value for i, value in enumerate(params)}
+    parts = sql.replace("%%", "\0").split("%s")
+    out = parts[0]
+    for i, part in enumerate(parts[1:]):
+        out += f"%({prefix}{i})s" + part
+    return out.replace("\0", "%%"), names
+
+
+def _team_listings(actor: Membership, goals, keys_by_team: dict[int, str], limit: int):
+    """(rows per team key, totals per key, goals listed) of open teams: one statement and two fetches by id."""
+    where, params = _named(*_goal_where(goals), "w")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TEAM_LISTING_SQL.format(where=where),
+            {**params, "teams": list(keys_by_team), "org": actor.organization_id, "limit": limit},
+        )
+        rows = cursor.fetchall()
+    goal_ids = [r[3] for r in rows if r[0] == "g"]
+    member_ids = [r[3] for r in rows if r[0] == "p"]
+    goals_by_id = (
+        Goal.objects.filter(organization_id=actor.organization_id, pk__in=goal_ids)
+        .select_related(*GOAL_RELATED)
+        .in_bulk()
+        if goal_ids
+        else {}
+    )
+    members_by_id = (
+        Membership.objects.filter(organization_id=actor.organization_id, pk__in=member_ids)
+        .select_related("user")
+        .in_bulk()
+        if member_ids
+        else {}
+    )
+    teams_by_id = {t.pk: t for t in teams(actor=actor)} if any(r[0] == "t" for r in rows) else {}
+    order = {"g": 0, "t": 1, "p": 2}
+    sections: dict[str, list] = defaultdict(list)
+    totals: dict[str, dict[str, int]] = defaultdict(dict)
+    listed: list[Goal] = []
+    for kind, parent, _, pk, total, n, avg in sorted(rows, key=lambda r: (r[1], order[r[0]], r[2])):
+        key = keys_by_team[parent]
+        totals[key][kind] = total
+        if kind == "g" and pk in goals_by_id:
+            sections[key].append(("goal", goals_by_id[pk]))
+            listed.append(goals_by_id[pk])
+        elif kind == "t" and pk in teams_by_id:
+            sections[key].append(
+                (
+                    "team",
+                    Node(kind="team", obj=teams_by_id[pk], key=node_key("team", teams_by_id[pk]), count=n, average=avg),
+                )
+            )
+        elif kind == "p" and pk in members_by_id:
+            member = members_by_id[pk]
+            sections[key].append(
+                ("person", Node(kind="person", obj=member, key=node_key("person", member), count=n, average=avg))
+            )
+    return sections, {key: sum(by_kind.values()) for key, by_kind in totals.items()}, listed
+
+
 def expand_many(
     *,
     actor: Membership,
@@ -503,47 +639,12 @@ def expand_many(
     goal_rows: list[Goal] = []
     weights: dict[tuple[str, int], Decimal] = {}
     keys_by_team = {t.pk: node_key("team", t) for t in teams if t.organization_id == org}
-    team_ids = list(keys_by_team)
-    if team_ids:
-        for goal in _windowed(
-            goals.filter(owner_team_id__in=team_ids).select_related(*GOAL_RELATED),
-            "owner_team_id",
-            GOAL_WINDOW_ORDER,
-            limit,
-        ):
-            key = keys_by_team[goal.owner_team_id]
-            sections[key].append(("goal", goal))
-            goal_rows.append(goal)
-            totals[key] = goal._total
-        goal_totals = dict(totals)
-        sub_totals: dict[str, int] = defaultdict(int)
-        for team in _windowed(
-            _team_rows(actor, Team.objects.for_org(org).filter(parent_id__in=team_ids), scope),
-            "parent_id",
-            [F("kind_order").asc(), F("name").asc(), F("id").asc()],
-            limit,
-        ):
-            key = keys_by_team[team.parent_id]
-            sections[key].append(("team", team))
-            sub_totals[key] = team._total
-        people_totals: dict[str, int] = defaultdict(int)
-        person_goals = goals.filter(owner_member=OuterRef("pk"))
-        people_qs = (
-            Membership.objects.for_org(org)
-            .filter(is_active=True, team_memberships__team_id__in=team_ids)
-            .annotate(
-                _team=F("team_memberships__team_id"),
-                n_goals=SubqueryCount(person_goals.values("pk")),
-                avg=Subquery(person_goals.order_by().values("owner_member").annotate(a=Avg("progress")).values("a")),
-            )
-            .select_related("user")
-        )
-        for member in _windowed(people_qs, "_team", [F("user__full_name").asc(), F("id").asc()], limit):
-            key = keys_by_team[member._team]
-            sections[key].append(("person", member))
-            people_totals[key] = member._total
-        for key in keys_by_team.values():
-            totals[key] = goal_totals.get(key, 0) + sub_totals.get(key, 0) + people_totals.get(key, 0)
+    if keys_by_team:
+        team_sections, team_totals, team_goals = _team_listings(actor, goals, keys_by_team, limit)
+        for key, rows in team_sections.items():
+            sections[key].extend(rows)
+        totals.update(team_totals)
+        goal_rows.extend(team_goals)
     if person_ids:
         for goal in _windowed(
             goals.filter(owner_member__public_id__in=person_ids).select_related(*GOAL_RELATED),
@@ -592,10 +693,8 @@ def expand_many(
                         weight=weights.get((key, row.pk)),
                     )
                 )
-            elif kind == "team":
-                children.append(_team_node(row))
-            else:
-                children.append(_person_node(row))
+            else:  # a team or a person, summarised already
+                children.append(replace(row))
         total = totals[key]
         listings[key] = Listing(
             children=children,
@@ -651,10 +750,22 @@ def report_cycle(*, actor: Membership, cycle_list: list[Cycle], today: date | No
     return current_cycle(cycle_list, today)
 
 
+_team_lists: dict[int, tuple[str, list[Team]]] = {}  # organization -> (structure token, its teams)
+
+
 def teams(*, actor: Membership) -> list[Team]:
-    return list(
-        Team.objects.for_org(actor.organization_id).annotate(kind_order=KIND_ORDER).order_by("kind_order", "name")
-    )
+    """The organization's teams (company, departments, teams; by name), read once per process and structure version.
+
+    Every write of a team bumps the structure version (``core.dataversion``), so a rename or a
+    move is seen by the next request; the rows are shared read-only between requests.
+    """
+    org = actor.organization_id
+    token = dataversion.scope_tokens(org, None)
+    known = _team_lists.get(org)
+    if known is None or known[0] != token:
+        rows = list(Team.objects.for_org(org).annotate(kind_order=KIND_ORDER).order_by("kind_order", "name"))
+        known = _team_lists[org] = (token, rows)
+    return list(known[1])
 
 
 def team_outline(all_teams: list[Team]) -> list[Team]:
@@ -715,6 +826,8 @@ def owner_choices(*, actor: Membership, team_ids: list[int] | None) -> list[tupl
     people = Membership.objects.for_org(actor.organization_id).filter(is_active=True)
     if team_ids is not None:
         people = people.filter(team_memberships__team_id__in=team_ids).distinct()
+    elif len(people.values_list("id", flat=True)[: OWNER_PICKER_LIMIT + 1]) > OWNER_PICKER_LIMIT:
+        return None  # a large organization: one cheap look, no sorting of everyone by name
     rows = [
         (str(public_id), name)
         for public_id, name, _ in people.order_by("user__full_name", "id").values_list(
@@ -736,7 +849,7 @@ def team_choices(*, actor: Membership):
 def node_summary(*, actor: Membership, kind: str, obj, scope: GoalScope, settings_row=None, today=None) -> Node:
     """A node closed: its one-line summary (one or two queries)."""
     if kind == "team":
-        return _team_node(_team_rows(actor, Team.objects.filter(pk=obj.pk), scope).get())
+        return team_nodes(actor=actor, teams=[obj], scope=scope)[0]
     if kind == "person":
         return _person_node(_person_rows(actor, Membership.objects.filter(pk=obj.pk), scope).get())
     settings_row = settings_row or goal_settings(actor=actor)
