@@ -560,7 +560,7 @@ def _named(sql: str, params: list, prefix: str) -> tuple[str, dict]:
     return out.replace("\0", "%%"), names
 
 
-def _team_listings(actor: Membership, goals, keys_by_team: dict[int, str], limit: int):
+def _team_listings(actor: Membership, goals, keys_by_team: dict[int, str], limit: int, all_teams=None):
     """(rows per team key, totals per key, goals listed) of open teams: one statement and two fetches by id."""
     where, params = _named(*_goal_where(goals), "w")
     with connection.cursor() as cursor:
@@ -585,7 +585,7 @@ def _team_listings(actor: Membership, goals, keys_by_team: dict[int, str], limit
         if member_ids
         else {}
     )
-    teams_by_id = {t.pk: t for t in teams(actor=actor)} if any(r[0] == "t" for r in rows) else {}
+    teams_by_id = {t.pk: t for t in (all_teams or teams(actor=actor))} if any(r[0] == "t" for r in rows) else {}
     order = {"g": 0, "t": 1, "p": 2}
     sections: dict[str, list] = defaultdict(list)
     totals: dict[str, dict[str, int]] = defaultdict(dict)
@@ -620,6 +620,7 @@ def expand_many(
     goal_ids=(),
     settings_row=None,
     today=None,
+    all_teams: list[Team] | None = None,
 ) -> dict[str, Listing]:
     """The first page of children of many open nodes at once, keyed by node key.
 
@@ -627,7 +628,8 @@ def expand_many(
     team members, people's goals, contributing goals (each one windowed query,
     ``PAGE`` rows per node), and one status-evidence query for every goal listed.
     ``teams`` are teams of the actor's organization; ``person_ids`` and ``goal_ids``
-    are public ids (a goal the actor cannot see is never opened).
+    are public ids (a goal the actor cannot see is never opened); ``all_teams``, when the caller
+    has them, are the organization's (``teams``).
     """
     today = today or timezone.localdate()
     settings_row = settings_row or goal_settings(actor=actor)
@@ -640,7 +642,7 @@ def expand_many(
     weights: dict[tuple[str, int], Decimal] = {}
     keys_by_team = {t.pk: node_key("team", t) for t in teams if t.organization_id == org}
     if keys_by_team:
-        team_sections, team_totals, team_goals = _team_listings(actor, goals, keys_by_team, limit)
+        team_sections, team_totals, team_goals = _team_listings(actor, goals, keys_by_team, limit, all_teams)
         for key, rows in team_sections.items():
             sections[key].extend(rows)
         totals.update(team_totals)
@@ -750,7 +752,24 @@ def report_cycle(*, actor: Membership, cycle_list: list[Cycle], today: date | No
     return current_cycle(cycle_list, today)
 
 
-_team_lists: dict[int, tuple[str, list[Team]]] = {}  # organization -> (structure token, its teams)
+@dataclass
+class _TeamList:
+    token: str
+    rows: list[Team]
+    outline: list[Team] | None = None
+
+
+_team_lists: dict[int, _TeamList] = {}  # organization -> its teams at one structure version
+
+
+def _team_list(actor: Membership) -> _TeamList:
+    org = actor.organization_id
+    token = dataversion.scope_tokens(org, None)
+    known = _team_lists.get(org)
+    if known is None or known.token != token:
+        rows = list(Team.objects.for_org(org).annotate(kind_order=KIND_ORDER).order_by("kind_order", "name"))
+        known = _team_lists[org] = _TeamList(token, rows)
+    return known
 
 
 def teams(*, actor: Membership) -> list[Team]:
@@ -759,13 +778,15 @@ def teams(*, actor: Membership) -> list[Team]:
     Every write of a team bumps the structure version (``core.dataversion``), so a rename or a
     move is seen by the next request; the rows are shared read-only between requests.
     """
-    org = actor.organization_id
-    token = dataversion.scope_tokens(org, None)
-    known = _team_lists.get(org)
-    if known is None or known[0] != token:
-        rows = list(Team.objects.for_org(org).annotate(kind_order=KIND_ORDER).order_by("kind_order", "name"))
-        known = _team_lists[org] = (token, rows)
-    return list(known[1])
+    return list(_team_list(actor).rows)
+
+
+def teams_outline(*, actor: Membership) -> list[Team]:
+    """``team_outline`` of the organization's teams, kept with them (the same list until a team changes)."""
+    kept = _team_list(actor)
+    if kept.outline is None:
+        kept.outline = team_outline(kept.rows)
+    return kept.outline
 
 
 def team_outline(all_teams: list[Team]) -> list[Team]:

@@ -154,6 +154,7 @@ def build(*, actor: Membership, filters: Filters, roots: list[Team], all_teams: 
         person_ids=[k[2:] for k in open_keys if k.startswith("p-")],
         goal_ids=[k[2:] for k in open_keys if k.startswith("g-")],
         settings_row=settings_row,
+        all_teams=all_teams,
     )
     opened: set[str] = set()
     for node in nodes:

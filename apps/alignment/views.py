@@ -123,7 +123,7 @@ def _tree_context(request: AuthedRequest) -> dict | HttpResponse:
         "filters": filters,
         "cycle": filters.cycle,
         "all_cycles": filters.all_cycles,
-        "team_outline": selectors.team_outline(all_teams),
+        "team_outline": selectors.teams_outline(actor=actor),
         "report_cycle": selectors.report_cycle(actor=actor, cycle_list=cycle_list),
     }
     if filters.results_mode:
@@ -232,7 +232,7 @@ def gaps(request: AuthedRequest) -> HttpResponse:
         "gaps": data,
         "team": team,
         "cycle": cycle,
-        "team_outline": selectors.team_outline(all_teams),
+        "team_outline": selectors.teams_outline(actor=actor),
         "report_cycle": selectors.report_cycle(actor=actor, cycle_list=cycle_list),
     }
     return render(request, "alignment/gaps.html#gaps" if request.htmx else "alignment/gaps.html", context)
@@ -256,7 +256,7 @@ def cycle_report(request: AuthedRequest, public_id) -> HttpResponse:
         "report": report,
         "other_cycles": [c for c in selectors.cycles(actor=actor) if c.pk != cycle.pk],
         "today": timezone.localdate(),
-        "team_outline": selectors.team_outline(all_teams),
+        "team_outline": selectors.teams_outline(actor=actor),
     }
     return render(request, "alignment/report.html#report" if request.htmx else "alignment/report.html", context)
 
