@@ -38,6 +38,7 @@ organization (``cache.py``).
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -68,7 +69,7 @@ from apps.goals import progress as arithmetic
 from apps.goals.models import Cycle, Goal, GoalSettings, GoalStatus, Visibility
 from apps.goals.selectors import LABELS, SYMBOLS, GoalHealth, goal_health
 
-from . import sql, weeks
+from . import history, sql, weeks
 from .models import GoalWeek
 
 ORG = "org"
@@ -576,19 +577,21 @@ def _aggregates(
     today: date,
     team_groups: dict[int, int],
     person_groups: set[tuple[int, int]],
+    since: date | None = None,
 ):
     """Every goal in scope counted by sub-team and status, and the weekly pacing points: one statement.
 
     Private goals included (these are aggregates). Rows: ('g', group, status, goals, progress sum)
     per sub-team; ('t', –, status, goals, progress sum) over the scope, each goal once; ('o', …) the
     objectives; ('w', –, week, goals, progress sum) each week of the cycle (each goal's best check-in
-    of the week).
+    of the week), or only the weeks from ``since`` on.
     """
     goal_t, checkin_t = Goal._meta.db_table, CheckIn._meta.db_table
     health = sql.health_sql("g", today, at_risk_gap=settings.at_risk_gap, off_track_gap=settings.off_track_gap)
     objectives = ", ".join(str(int(i)) for i in scope.objective_team_ids) or "-1"
     statuses = ", ".join(f"'{s}'" for s in COUNTED_STATUSES)
-    start_lit, end_lit = sql.date_literal(cycle.starts_on), sql.date_literal(cycle.ends_on)
+    first_week = max(cycle.starts_on, since) if since is not None else cycle.starts_on
+    start_lit, end_lit = sql.date_literal(first_week), sql.date_literal(cycle.ends_on)
     week_text = "CAST(c.period_start AS text)" if connection.vendor == "postgresql" else "c.period_start"
     if weeks.enabled():  # each goal's best check-in per week, kept by triggers (dashboards.weeks)
         weekly_sql = f"""
@@ -701,9 +704,13 @@ def _build(*, actor, scope, nodes, cycle, cycles, choices, today) -> Dashboard:
     totals: dict[str, tuple[int, float]] = {}
     objectives_count, objectives_sum = 0, 0.0
     weekly: list[tuple[date, int, float]] = []
+    # The weeks already over are kept between requests (dashboards.history); only this week is read.
+    groups_hash = hashlib.blake2b(repr(sorted(team_groups.items())).encode(), digest_size=8).hexdigest()
+    scope_key = f"{scope.team.id if scope.team is not None and not scope.is_org else 'org'}.{groups_hash}"
+    kept, stamp = history.read(actor.organization_id, scope_key, cycle.pk, week)
     for kind, group, key, n, total in _aggregates(
         actor=actor, scope=scope, cycle=cycle, settings=settings, today=today,
-        team_groups=team_groups, person_groups=person_groups,
+        team_groups=team_groups, person_groups=person_groups, since=week if kept is not None else None,
     ):  # fmt: skip
         n, total = int(n or 0), float(total or 0)
         if kind == "g" and group in rows_by_group:
@@ -717,6 +724,14 @@ def _build(*, actor, scope, nodes, cycle, cycles, choices, today) -> Dashboard:
             objectives_count, objectives_sum = n, total
         elif kind == "w" and key is not None:
             weekly.append((_as_date(key), n, total))
+    if kept is None:
+        history.keep(
+            actor.organization_id, scope_key, cycle.pk, week, stamp,
+            {day.isoformat(): (n, total) for day, n, total in weekly if day < week},
+        )  # fmt: skip
+    else:
+        weekly = [(day, n, total) for day, n, total in weekly if day >= week]
+        weekly += [(date.fromisoformat(day), n, total) for day, (n, total) in kept.items()]
     total_goals = sum(n for n, _ in totals.values())
     distribution = [
         StatusCount(

@@ -70,3 +70,68 @@ def test_the_rebuild_command_runs(world, cycle):
     GoalWeek.objects.filter(goal=goal).delete()
     call_command("dashboards_rebuild_weeks")
     assert len(_cells(goal)) == 1
+
+
+# --- the past weeks, kept between requests (dashboards.history) ------------------------------
+
+
+def _spy(monkeypatch) -> list:
+    """The ``since`` of every aggregate statement the dashboards run (None: every week of the cycle)."""
+    calls = []
+    real = selectors._aggregates
+
+    def spy(**kwargs):
+        calls.append(kwargs.get("since"))
+        return real(**kwargs)
+
+    monkeypatch.setattr(selectors, "_aggregates", spy)
+    return calls
+
+
+def test_past_weeks_are_kept_and_a_check_in_of_this_week_reads_only_this_week(world, cycle, monkeypatch):
+    first = make_goal(cycle, owner_member=world.member)
+    second = make_goal(cycle, owner_member=make_person(world.org_a, "Second", team=world.team))
+    last_week = check_in(first, weeks_ago=1, progress=0.2).period_start
+    this_week = check_in(first, weeks_ago=0, progress=0.4).period_start
+    calls = _spy(monkeypatch)
+    assert _pacing(world.manager) == {last_week: (1, 0.2), this_week: (1, 0.4)}
+    assert calls == [None]  # computed in full, then kept
+    check_in(second, weeks_ago=0, progress=0.8)  # the common write: this week's
+    assert _pacing(world.manager) == {last_week: (1, 0.2), this_week: (2, 0.6)}
+    assert calls == [None, this_week]  # the kept weeks served, only this week read
+
+
+def test_a_goal_leaving_the_scope_changes_its_past_weeks(world, cycle, monkeypatch):
+    from apps.goals.models import GoalStatus
+
+    first = make_goal(cycle, owner_member=world.member)
+    second = make_goal(cycle, owner_member=world.member)
+    last_week = check_in(first, weeks_ago=1, progress=0.2).period_start
+    check_in(second, weeks_ago=1, progress=0.6)
+    calls = _spy(monkeypatch)
+    assert _pacing(world.manager)[last_week] == (2, 0.4)
+    second.status = GoalStatus.DROPPED
+    second.save()
+    assert _pacing(world.manager)[last_week] == (1, 0.2)
+    assert calls == [None, None]
+
+
+def test_a_late_check_in_of_an_earlier_week_changes_that_week(world, cycle, monkeypatch):
+    first = make_goal(cycle, owner_member=world.member)
+    second = make_goal(cycle, owner_member=world.member)
+    last_week = check_in(first, weeks_ago=1, progress=0.2).period_start
+    calls = _spy(monkeypatch)
+    assert _pacing(world.manager)[last_week] == (1, 0.2)
+    check_in(second, weeks_ago=1, progress=0.6)
+    assert _pacing(world.manager)[last_week] == (2, 0.4)
+    assert calls == [None, None]
+
+
+def test_kept_weeks_are_per_scope(world, cycle):
+    goal = make_goal(cycle, owner_member=world.member)
+    peers = make_goal(cycle, owner_member=world.peer)
+    last_week = check_in(goal, weeks_ago=1, progress=0.2).period_start
+    check_in(peers, weeks_ago=1, progress=0.6)
+    assert _pacing(world.manager)[last_week] == (1, 0.2)  # Rockets only
+    assert _pacing(world.admin, team_param="org")[last_week] == (2, 0.4)  # the whole organization
+    assert _pacing(world.manager)[last_week] == (1, 0.2)  # each scope its own kept weeks

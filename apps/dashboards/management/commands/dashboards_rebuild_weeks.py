@@ -3,7 +3,8 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from apps.dashboards import weeks
+from apps.accounts.models import Organization
+from apps.dashboards import history, weeks
 
 
 class Command(BaseCommand):
@@ -15,4 +16,6 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             weeks.rebuild()
+            for organization_id in Organization.objects.values_list("id", flat=True):
+                history.bump(organization_id)  # the kept past weeks of the pacing charts are read again
         self.stdout.write("Rebuilt the weekly pacing rows.")
