@@ -32,12 +32,12 @@ It prints figures and never stops at a failing page: a page that errors or times
 out (``--timeout`` per request, also wrk's ``--timeout``) is reported as FAILED
 with the reason, and the others are still measured.
 
-Last run (2026-12-02, ``--skip-seed --only "team,department,org,tree,department node" --writes 2``,
-on a machine about 3x slower than the 2026-11-22 one: bare view 1,017 req/s there vs 3,030-3,170;
-load average 0.5 -> 3): p95 in ms, warm / cold / busy (2 check-ins a second): team 93 / 654 / 101
-(118 / 16 / 112 req/s), department 89 / 1,618 / 120, org 101 / 5,372 / 105, tree 75 / 597, department
-node 293 (cold only); 0 errors; serial cold: team 104, department 388, org 1,238, tree 111, node 58;
-page / SQL: team 3.4x, department 1.6x, org 1.1x, tree 5.9x, node 6.5x.
+Last run (2026-12-04, ``--skip-seed --only "team,department,org,tree,department node" --writes 2``;
+this machine's speed drifted during the session: bare view 2,703 req/s at its start, 1,425 req/s in
+this run, so read every figure against the bare row): p95 in ms, warm / cold / busy (2 check-ins a
+second): team 63 / 481 / 84 (166 / 21 / 150 req/s), department 68 / 1,062 / 91, org 65 / 3,252 / 88,
+tree 71 / 226 / 184, department node 168 (cold only); 0 errors; serial cold: team 86, department 224,
+org 634, tree 37, node 29; page / SQL: team 4.4x, department 1.8x, org 1.3x, tree 5.6x, node 3.3x.
 """
 
 from __future__ import annotations
