@@ -395,17 +395,12 @@ def _person_rows(actor: Membership, people, scope: GoalScope):
 def team_nodes(*, actor: Membership, teams: list[Team], scope: GoalScope) -> list[Node]:
     """Closed team nodes with their summaries (one query), in the given order."""
     summary = _team_summaries(actor, [t.pk for t in teams], scope)
-    return [
-        Node(
-            kind="team",
-            obj=t,
-            key=node_key("team", t),
-            count=summary.get(t.pk, (0, None))[0],
-            average=summary.get(t.pk, (0, None))[1],
-        )
-        for t in teams
-        if t.organization_id == actor.organization_id
-    ]
+    nodes = []
+    for t in teams:
+        if t.organization_id == actor.organization_id:
+            count, average = summary.get(t.pk, (0, None))
+            nodes.append(Node(kind="team", obj=t, key=node_key("team", t), count=count, average=average))
+    return nodes
 
 
 def _team_summaries(actor: Membership, team_ids: list[int], scope: GoalScope) -> dict[int, tuple[int, float | None]]:
@@ -754,22 +749,19 @@ def report_cycle(*, actor: Membership, cycle_list: list[Cycle], today: date | No
 
 @dataclass
 class _TeamList:
-    token: str
     rows: list[Team]
     outline: list[Team] | None = None
 
 
-_team_lists: dict[int, _TeamList] = {}  # organization -> its teams at one structure version
-
-
 def _team_list(actor: Membership) -> _TeamList:
     org = actor.organization_id
-    token = dataversion.scope_tokens(org, None)
-    known = _team_lists.get(org)
-    if known is None or known.token != token:
-        rows = list(Team.objects.for_org(org).annotate(kind_order=KIND_ORDER).order_by("kind_order", "name"))
-        known = _team_lists[org] = _TeamList(token, rows)
-    return known
+    return dataversion.per_structure(
+        org,
+        "alignment-teams",
+        lambda: _TeamList(
+            list(Team.objects.for_org(org).annotate(kind_order=KIND_ORDER).order_by("kind_order", "name"))
+        ),
+    )
 
 
 def teams(*, actor: Membership) -> list[Team]:

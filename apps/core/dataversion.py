@@ -103,6 +103,32 @@ def scope_tokens(organization_id: int, team_id: int | None) -> str:
     return read_versions(organization_id, team_id=team_id)[0]
 
 
+_kept: dict[tuple[int, str], tuple[str, object]] = {}  # (organization, name) -> (structure token, value)
+
+
+def per_structure(organization_id: int, name: str, load: Callable[[], object]):
+    """``load()`` once per process and structure version of the organization, then kept.
+
+    For what only structural writes change (its teams, say): one Redis read instead of a query,
+    and the value is shared read-only between requests.
+    """
+    token = scope_tokens(organization_id, None)
+    known = _kept.get((int(organization_id), name))
+    if known is None or known[0] != token:
+        known = _kept[(int(organization_id), name)] = (token, load())
+    return known[1]
+
+
+def renew(organization_id: int, keys: Iterable[str]) -> None:
+    """Fresh tokens for ``keys`` (versions another module keeps for the organization), now and on commit.
+
+    The on-commit renewal joins the transaction's one (``_after_commit``), however many writes ask.
+    """
+    keys = list(keys)
+    _write([], keys)
+    _after_commit(int(organization_id), keys)
+
+
 def _renew(keys: list[str]) -> None:
     if keys:
         cache.set_many({key: uuid.uuid4().hex[:16] for key in keys}, timeout=None)

@@ -23,7 +23,6 @@ import uuid
 from datetime import date, timedelta
 
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 
 from apps.core import dataversion
@@ -60,14 +59,10 @@ def keep(organization_id: int, scope_key: str, cycle_id: int, week: date, stamp:
     cache.set(_entry_key(organization_id, scope_key, cycle_id, week), (stamp, points), SECONDS)
 
 
-def _renew(organization_id: int) -> None:
-    cache.set(_token_key(organization_id), uuid.uuid4().hex[:16], timeout=None)
-
-
 def bump(organization_id: int) -> None:
-    """The organization's past weeks may have changed: now, and again on commit (see ``dataversion``)."""
-    _renew(organization_id)
-    transaction.on_commit(lambda: _renew(organization_id))
+    """The organization's past weeks may have changed: a fresh token now, and again on commit
+    (``dataversion.renew``: one renewal per transaction however many rows it wrote)."""
+    dataversion.renew(organization_id, [_token_key(organization_id)])
 
 
 def is_past_somewhere(week_start: date, today: date | None = None) -> bool:

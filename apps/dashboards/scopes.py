@@ -21,17 +21,13 @@ from apps.checkins.models import Blocker, Celebration, CheckIn, CheckinSubmissio
 from apps.core import dataversion
 from apps.goals.models import Goal, GoalAlignment, KeyResult, Milestone
 
-_parents: dict[int, tuple[str, dict[int, int | None]]] = {}  # organization -> (structure token, {team: parent})
-
 
 def _parent_map(organization_id: int) -> dict[int, int | None]:
-    token = dataversion.scope_tokens(organization_id, None)
-    known = _parents.get(organization_id)
-    if known is not None and known[0] == token:
-        return known[1]
-    parents = dict(Team.objects.for_org(organization_id).values_list("id", "parent_id"))
-    _parents[organization_id] = (token, parents)
-    return parents
+    return dataversion.per_structure(
+        organization_id,
+        "team-parents",
+        lambda: dict(Team.objects.for_org(organization_id).values_list("id", "parent_id")),
+    )
 
 
 def teams_touched(organization_id: int, goals: set[int], members: set[int], teams: set[int]) -> set[int]:
@@ -70,9 +66,15 @@ def _goal_owner(goal_id: int, instance) -> dict:
     return {"goals": [goal_id]}
 
 
-def _remember_owner(sender, instance: Goal, **kwargs) -> None:
+def goal_set(goal: Goal) -> tuple:
+    """What decides whether a goal is in a scope's past weeks (``history``): status, cycle and owner."""
+    return (goal.status, goal.cycle_id, goal.owner_member_id, goal.owner_team_id)
+
+
+def _remember_loaded(sender, instance: Goal, **kwargs) -> None:
     # The owner as loaded: moving a goal to another owner bumps the old owner's teams too.
     instance._dataversion_owner = (instance.owner_member_id, instance.owner_team_id)
+    instance._history_set = goal_set(instance)  # a change of it makes the kept past weeks read again
 
 
 def _goal(instance: Goal) -> dict:
@@ -102,4 +104,4 @@ def install() -> None:
     dataversion.set_team_resolver(teams_touched)
     for model, scoper in SCOPERS.items():
         dataversion.set_scoper(model, scoper)
-    post_init.connect(_remember_owner, sender=Goal, dispatch_uid="dashboards-goal-owner")
+    post_init.connect(_remember_loaded, sender=Goal, dispatch_uid="dashboards-goal-owner")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_init, post_save
+from django.db.models.signals import post_delete, post_save
 
 from apps.accounts.models import Membership, Organization, Team, TeamMembership, User
 from apps.checkins.models import Blocker, Celebration, CheckIn, CheckinSubmission
@@ -18,18 +18,9 @@ ORG_OWNED = (
 )  # fmt: skip
 
 
-def _goal_set(goal: Goal) -> tuple:
-    """What decides whether a goal is in a scope's past weeks (``history``)."""
-    return (goal.status, goal.cycle_id, goal.owner_member_id, goal.owner_team_id)
-
-
-def _remember_goal_set(sender, instance: Goal, **kwargs) -> None:
-    instance._history_set = _goal_set(instance)
-
-
 def _goal_saved(sender, instance: Goal, created: bool, **kwargs) -> None:
     before = getattr(instance, "_history_set", None)
-    instance._history_set = _goal_set(instance)
+    instance._history_set = scopes.goal_set(instance)
     if not created and before != instance._history_set:
         history.bump(instance.organization_id)
 
@@ -46,7 +37,6 @@ def _checkin_written(sender, instance: CheckIn, **kwargs) -> None:
 def connect() -> None:
     scopes.install()
     dataversion.connect(org_owned=ORG_OWNED, organization=Organization, user=User, membership=Membership)
-    post_init.connect(_remember_goal_set, sender=Goal, dispatch_uid="dashboards-goal-history-set")
     post_save.connect(_goal_saved, sender=Goal, dispatch_uid="dashboards-goal-history-saved")
     post_delete.connect(_goal_deleted, sender=Goal, dispatch_uid="dashboards-goal-history-deleted")
     post_save.connect(_checkin_written, sender=CheckIn, dispatch_uid="dashboards-checkin-history-saved")
