@@ -510,38 +510,40 @@ def _goal_where(goals) -> tuple[str, list]:
 # The first ``limit`` children of each open team, in one statement: its goals (active first, by
 # title), its sub-teams (company, departments, teams; by name) and its people (by name), each row
 # with its section's total and, for teams and people, their goal count and average progress.
+# Portable SQL (PostgreSQL, and SQLite for ``make run``): no casts, arrays or LATERAL.
 _TEAM_LISTING_SQL = """
-SELECT 'g', x.parent, x.rn, x.id, x.total, NULL::bigint, NULL::float FROM (
+SELECT 'g', x.parent, x.rn, x.id, x.total, NULL, NULL FROM (
     SELECT goals_goal.owner_team_id AS parent, goals_goal.id,
            row_number() OVER (PARTITION BY goals_goal.owner_team_id
-                              ORDER BY (goals_goal.status = 'active') DESC, goals_goal.title, goals_goal.id) AS rn,
+                              ORDER BY CASE WHEN goals_goal.status = 'active' THEN 0 ELSE 1 END,
+                                       goals_goal.title, goals_goal.id) AS rn,
            count(*) OVER (PARTITION BY goals_goal.owner_team_id) AS total
-    FROM goals_goal WHERE goals_goal.owner_team_id = ANY(%(teams)s) AND {where}
+    FROM goals_goal WHERE goals_goal.owner_team_id IN ({teams}) AND {where}
 ) x WHERE x.rn <= %(limit)s
 UNION ALL
-SELECT 't', x.parent, x.rn, x.id, x.total, a.n, a.avg FROM (
+SELECT 't', x.parent, x.rn, x.id, x.total,
+       (SELECT count(*) FROM goals_goal WHERE goals_goal.owner_team_id = x.id AND {where}),
+       (SELECT avg(goals_goal.progress) FROM goals_goal WHERE goals_goal.owner_team_id = x.id AND {where})
+FROM (
     SELECT t.parent_id AS parent, t.id,
            row_number() OVER (PARTITION BY t.parent_id ORDER BY
                CASE t.kind WHEN 'company' THEN 0 WHEN 'department' THEN 1 ELSE 2 END, t.name, t.id) AS rn,
            count(*) OVER (PARTITION BY t.parent_id) AS total
-    FROM accounts_team t WHERE t.parent_id = ANY(%(teams)s) AND t.organization_id = %(org)s
-) x CROSS JOIN LATERAL (
-    SELECT count(*) AS n, avg(goals_goal.progress) AS avg FROM goals_goal
-    WHERE goals_goal.owner_team_id = x.id AND {where}
-) a WHERE x.rn <= %(limit)s
+    FROM accounts_team t WHERE t.parent_id IN ({teams}) AND t.organization_id = %(org)s
+) x WHERE x.rn <= %(limit)s
 UNION ALL
-SELECT 'p', x.parent, x.rn, x.id, x.total, a.n, a.avg FROM (
+SELECT 'p', x.parent, x.rn, x.id, x.total,
+       (SELECT count(*) FROM goals_goal WHERE goals_goal.owner_member_id = x.id AND {where}),
+       (SELECT avg(goals_goal.progress) FROM goals_goal WHERE goals_goal.owner_member_id = x.id AND {where})
+FROM (
     SELECT tm.team_id AS parent, m.id,
            row_number() OVER (PARTITION BY tm.team_id ORDER BY u.full_name, m.id) AS rn,
            count(*) OVER (PARTITION BY tm.team_id) AS total
     FROM accounts_teammembership tm
     JOIN accounts_membership m ON m.id = tm.membership_id
     JOIN accounts_user u ON u.id = m.user_id
-    WHERE tm.team_id = ANY(%(teams)s) AND m.organization_id = %(org)s AND m.is_active
-) x CROSS JOIN LATERAL (
-    SELECT count(*) AS n, avg(goals_goal.progress) AS avg FROM goals_goal
-    WHERE goals_goal.owner_member_id = x.id AND {where}
-) a WHERE x.rn <= %(limit)s
+    WHERE tm.team_id IN ({teams}) AND m.organization_id = %(org)s AND m.is_active
+) x WHERE x.rn <= %(limit)s
 """
 
 
@@ -558,10 +560,12 @@ def _named(sql: str, params: list, prefix: str) -> tuple[str, dict]:
 def _team_listings(actor: Membership, goals, keys_by_team: dict[int, str], limit: int, all_teams=None):
     """(rows per team key, totals per key, goals listed) of open teams: one statement and two fetches by id."""
     where, params = _named(*_goal_where(goals), "w")
+    team_params = {f"t{i}": team_id for i, team_id in enumerate(keys_by_team)}
+    teams_sql = ", ".join(f"%({name})s" for name in team_params)
     with connection.cursor() as cursor:
         cursor.execute(
-            _TEAM_LISTING_SQL.format(where=where),
-            {**params, "teams": list(keys_by_team), "org": actor.organization_id, "limit": limit},
+            _TEAM_LISTING_SQL.format(where=where, teams=teams_sql),
+            {**params, **team_params, "org": actor.organization_id, "limit": limit},
         )
         rows = cursor.fetchall()
     goal_ids = [r[3] for r in rows if r[0] == "g"]
