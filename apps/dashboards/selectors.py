@@ -25,15 +25,18 @@ whole organization (``?team=org``): every team, side by side.
 
 The queries
 -----------
-One query each for: the cycles (with the organization's goal settings), the
-teams of the organization, the aggregates (status counts per sub-team, people
-and check-ins per sub-team, the weekly pacing points: one raw SQL statement),
-the objectives, the at-risk list, the people rows, their confidence trend,
-the open blockers and this week's celebrations: nine, however many people,
-teams or goals there are. The pacing points come from ``dashboards_goalweek``
-(each goal's best check-in per week, kept by triggers; see ``weeks.py``) on
-PostgreSQL. The view keeps the rendered page per viewer until a write in the
-organization (``cache.py``).
+One query each for: the viewer's reach (their teams, managed teams, team-mates
+and reports), the cycles (with the organization's goal settings), the people in
+scope and whether they checked in, the aggregates (status counts per sub-team and
+the weekly pacing points: one raw SQL statement), the objectives, the at-risk
+list, the people rows, their confidence trend, the open blockers and this week's
+celebrations: ten, however many people, teams or goals there are. The
+organization's teams are read once per process and structure version
+(``dataversion.per_structure``). The pacing points come from
+``dashboards_goalweek`` (each goal's best check-in per week, kept by triggers;
+see ``weeks.py``) on PostgreSQL, and the weeks already over are kept between
+requests (``history.py``). The view keeps the rendered page per viewer until a
+write in the team's subtree (``cache.py``).
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Membership, Team, TeamMembership, TeamRole
 from apps.checkins.models import Blocker, Celebration, CelebrationKind, CheckIn
+from apps.core import dataversion
 from apps.goals import progress as arithmetic
 from apps.goals.models import Cycle, Goal, GoalSettings, GoalStatus, Visibility
 from apps.goals.selectors import LABELS, SYMBOLS, GoalHealth, goal_health
@@ -93,7 +97,6 @@ class TeamNode:
     name: str
     kind: str
     parent_id: int | None
-    managed: bool
     depth: int = 0
     children: list[TeamNode] = field(default_factory=list)
 
@@ -116,32 +119,35 @@ class Scope:
     param: str  # the ?team= value that opens this scope
 
 
-def _team_tree(*, actor: Membership) -> tuple[dict[int, TeamNode], list[TeamNode]]:
-    """Every team of the actor's organization as a tree (one query), and the roots."""
-    managed = TeamMembership.objects.filter(team_id=OuterRef("pk"), membership_id=actor.pk, role=TeamRole.MANAGER)
-    rows = (
-        Team.objects.for_org(actor.organization_id)
-        .annotate(managed=Exists(managed))
-        .values_list("id", "public_id", "name", "kind", "parent_id", "managed")
-        .order_by("name")
-    )
-    nodes = {row[0]: TeamNode(*row) for row in rows}
-    roots = []
-    for node in nodes.values():
-        parent = nodes.get(node.parent_id) if node.parent_id else None
-        (parent.children if parent else roots).append(node)
+def _team_tree(organization_id: int) -> tuple[dict[int, TeamNode], list[TeamNode]]:
+    """Every team of the organization as a tree, and the roots: read once per process and structure
+    version (``dataversion.per_structure``; any write of a team renews it), then shared read-only."""
 
-    def walk(node: TeamNode, depth: int, seen: set[int]) -> None:
-        node.depth = depth
-        seen.add(node.id)
-        for child in node.children:
-            if child.id not in seen:
-                walk(child, depth + 1, seen)
+    def load() -> tuple[dict[int, TeamNode], list[TeamNode]]:
+        rows = (
+            Team.objects.for_org(organization_id)
+            .values_list("id", "public_id", "name", "kind", "parent_id")
+            .order_by("name")
+        )
+        nodes = {row[0]: TeamNode(*row) for row in rows}
+        roots = []
+        for node in nodes.values():
+            parent = nodes.get(node.parent_id) if node.parent_id else None
+            (parent.children if parent else roots).append(node)
 
-    seen: set[int] = set()
-    for root in roots:
-        walk(root, 0, seen)
-    return nodes, roots
+        def walk(node: TeamNode, depth: int, seen: set[int]) -> None:
+            node.depth = depth
+            seen.add(node.id)
+            for child in node.children:
+                if child.id not in seen:
+                    walk(child, depth + 1, seen)
+
+        seen: set[int] = set()
+        for root in roots:
+            walk(root, 0, seen)
+        return nodes, roots
+
+    return dataversion.per_structure(organization_id, "dashboard-team-tree", load)
 
 
 def _subtree(node: TeamNode) -> list[int]:
@@ -210,7 +216,12 @@ def _org_scope(nodes: dict[int, TeamNode], roots: list[TeamNode], organization_n
 
 
 def resolve_scope(
-    *, actor: Membership, team_param: str | None, nodes: dict[int, TeamNode], roots: list[TeamNode]
+    *,
+    actor: Membership,
+    team_param: str | None,
+    nodes: dict[int, TeamNode],
+    roots: list[TeamNode],
+    managed_ids: frozenset[int],
 ) -> Scope | None:
     """The scope ``?team=`` asks for, if the actor may open it.
 
@@ -221,7 +232,7 @@ def resolve_scope(
     a team that does not exist (or belongs to another organization).
     """
     is_admin = actor.role == "admin" and actor.is_active
-    managed = sorted((n for n in nodes.values() if n.managed), key=lambda n: (n.depth, n.name))
+    managed = _managed(nodes, managed_ids)
     team_param = (team_param or "").strip()
     if team_param == ORG:
         if not is_admin:
@@ -246,7 +257,7 @@ def resolve_scope(
         current = nodes.get(current.parent_id) if current.parent_id else None
     chain.reverse()  # top-level first, the team last
     if not is_admin:
-        top = next((i for i, n in enumerate(chain) if n.managed), None)
+        top = next((i for i, n in enumerate(chain) if n.id in managed_ids), None)
         if top is None:
             raise Http404("Not found.")
         chain = chain[top:]
@@ -262,14 +273,21 @@ def resolve_scope(
     )
 
 
-def scope_choices(*, actor: Membership, scope: Scope, nodes: dict[int, TeamNode], roots) -> list[ScopeChoice]:
+def _managed(nodes: dict[int, TeamNode], managed_ids: frozenset[int]) -> list[TeamNode]:
+    """The teams the actor manages, highest first."""
+    return sorted((nodes[i] for i in managed_ids if i in nodes), key=lambda n: (n.depth, n.name))
+
+
+def scope_choices(
+    *, actor: Membership, scope: Scope, nodes: dict[int, TeamNode], roots, managed_ids: frozenset[int]
+) -> list[ScopeChoice]:
     """The picker: admins every team (indented) and the organization; others the teams they manage."""
     current = scope.param
     if actor.role == "admin":
         choices = [ScopeChoice(ORG, f"Whole organization ({actor.organization.name})", current == ORG)]
         choices += [ScopeChoice(str(n.public_id), n.choice_label, str(n.public_id) == current) for n in _flatten(roots)]
         return choices
-    managed = sorted((n for n in nodes.values() if n.managed), key=lambda n: (n.depth, n.name))
+    managed = _managed(nodes, managed_ids)
     choices = [ScopeChoice(str(n.public_id), n.name, str(n.public_id) == current) for n in managed]
     if scope.team is not None and not any(c.selected for c in choices):
         choices.append(ScopeChoice(current, scope.team.name, True))
@@ -497,9 +515,10 @@ class Reach:
 
 
 def _reach(actor: Membership) -> Reach:
-    """One query for the viewer's teams, managed teams, team-mates and direct reports (admins need none)."""
-    if actor.role == "admin":
-        return Reach()
+    """One query for the viewer's teams, managed teams, team-mates and direct reports.
+
+    Admins see every goal whatever these say; their managed teams still choose their default scope.
+    """
     tm, m = TeamMembership._meta.db_table, Membership._meta.db_table
     rows: dict[str, list[int]] = {"team": [], "managed": [], "mate": [], "report": []}
     with connection.cursor() as cursor:
@@ -656,16 +675,20 @@ def team_dashboard(
 ) -> Dashboard | EmptyDashboard:
     """The manager's dashboard for ``?team=`` (see the module docstring for what counts)."""
     today = today or today_for(actor)
-    nodes, roots = _team_tree(actor=actor)
-    scope = resolve_scope(actor=actor, team_param=team_param, nodes=nodes, roots=roots)
+    nodes, roots = _team_tree(actor.organization_id)
+    reach = _reach(actor)
+    managed_ids = frozenset(reach.managed_teams)
+    scope = resolve_scope(actor=actor, team_param=team_param, nodes=nodes, roots=roots, managed_ids=managed_ids)
     if scope is None:
         return EmptyDashboard(reason="no_team")
-    choices = scope_choices(actor=actor, scope=scope, nodes=nodes, roots=roots)
+    choices = scope_choices(actor=actor, scope=scope, nodes=nodes, roots=roots, managed_ids=managed_ids)
     cycles = _cycles(actor=actor)
     cycle = pick_cycle(cycles, cycle_param, today)
     if cycle is None:
         return EmptyDashboard(reason="no_cycle", scope=scope, choices=choices)
-    return _build(actor=actor, scope=scope, nodes=nodes, cycle=cycle, cycles=cycles, choices=choices, today=today)
+    return _build(
+        actor=actor, scope=scope, nodes=nodes, cycle=cycle, cycles=cycles, choices=choices, today=today, reach=reach
+    )
 
 
 def today_for(actor: Membership) -> date:
@@ -673,7 +696,7 @@ def today_for(actor: Membership) -> date:
     return timezone.now().astimezone(actor.user.tzinfo).date()
 
 
-def _build(*, actor, scope, nodes, cycle, cycles, choices, today) -> Dashboard:
+def _build(*, actor, scope, nodes, cycle, cycles, choices, today, reach: Reach) -> Dashboard:
     settings = _settings_of(cycle, actor)
     week = today - timedelta(days=today.weekday())
     expected = arithmetic.expected_progress(cycle.starts_on, cycle.ends_on, today) or 0.0
@@ -770,7 +793,6 @@ def _build(*, actor, scope, nodes, cycle, cycles, choices, today) -> Dashboard:
         )
 
     # 3. Lists: only goals the actor may see.
-    reach = _reach(actor)
     visible = _visible_q(actor, reach=reach)
     org_goals = Goal.objects.filter(organization_id=actor.organization_id)
     objectives_qs = (

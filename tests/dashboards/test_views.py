@@ -81,6 +81,24 @@ def test_an_admin_without_a_team_lands_on_the_organization(admin_client, filled)
     assert_page(admin_client.get(URL), "whole organization")
 
 
+def test_an_admin_who_manages_a_team_lands_on_that_team(admin_client, world, filled):
+    TeamMembership.objects.create(
+        organization=world.org_a, team=world.peer_team, membership=world.admin, role=TeamRole.MANAGER
+    )
+    html = assert_page(admin_client.get(URL), "<h1>Anvils")
+    assert "whole organization</span>" not in html
+
+
+def test_a_renamed_and_a_new_team_show_at_once_although_the_teams_are_kept(admin_client, world, filled):
+    assert_page(admin_client.get(URL, {"team": "org"}), "Anvils")
+    world.peer_team.name = "Hammers"
+    world.peer_team.save()
+    Team.objects.create(organization=world.org_a, name="Rocket nozzles", parent=world.team)
+    html = assert_page(admin_client.get(URL, {"team": "org"}), "Hammers", "Rocket nozzles")
+    assert "Anvils" not in html
+    assert_page(admin_client.get(URL, {"team": world.peer_team.public_id}), "<h1>Hammers")
+
+
 def test_other_methods_are_refused(manager_client, filled):
     assert manager_client.post(URL).status_code == 405
     assert manager_client.put(URL).status_code == 405
