@@ -92,6 +92,7 @@ end
 TARGETS = {
     "team": 100, "team (cold)": 100, "tree": 250, "tree (cold)": 250, "department node": 250,
     "org": 150, "org (cold)": 150, "team (busy)": 100, "org (busy)": 150, "tree (busy)": 250,
+    "team (busy in team)": 100,
 }  # fmt: skip
 
 
@@ -273,11 +274,12 @@ def raw_sql_ms(statements: list[str], n: int = 25) -> float:
 
 
 class Writer(threading.Thread):
-    """Real check-ins at ``rate`` a second on random people's active goals, until stopped."""
+    """Real check-ins at ``rate`` a second on random people's active goals (of ``team``'s members
+    only, when given), until stopped."""
 
-    def __init__(self, org, rate: float) -> None:
+    def __init__(self, org, rate: float, team=None) -> None:
         super().__init__(daemon=True)
-        self.org, self.rate = org, rate
+        self.org, self.rate, self.team = org, rate, team
         self.stop = threading.Event()
         self.done, self.failed, self.times = 0, 0, []
 
@@ -291,11 +293,10 @@ class Writer(threading.Thread):
         from apps.goals.models import Goal
 
         rng = random.Random(7)
-        goal_ids = list(
-            Goal.objects.filter(organization=self.org, status="active", owner_member__isnull=False)
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
+        goals = Goal.objects.filter(organization=self.org, status="active", owner_member__isnull=False)
+        if self.team is not None:
+            goals = goals.filter(owner_member__team_memberships__team=self.team)
+        goal_ids = list(goals.order_by("id").values_list("id", flat=True))
         started = time.monotonic()
         n = 0
         try:
@@ -375,6 +376,8 @@ def main() -> None:
             for label, key, path, headers in list(pages)
             if headers is None and key and label in ("team", "department", "org", "tree")
         ]
+        if any(p[0] == "team" for p in pages):  # the worst case for a kept page: every write is in its team
+            pages.append(("team (busy in team)", "manager", "/dashboard/", None))
 
     print(
         f"\nscale data: {ORG_NAME}; team manager {who['manager'].user.email} of {who['leaf'].name}; "
@@ -405,8 +408,8 @@ def main() -> None:
                 continue
             session = sessions.get(key) if key else None
             writer = None
-            if label.endswith("(busy)"):
-                writer = Writer(who["org"], args.writes)
+            if "(busy" in label:
+                writer = Writer(who["org"], args.writes, team=who["leaf"] if label.endswith("in team)") else None)
                 writer.start()
             try:
                 try:
@@ -421,7 +424,7 @@ def main() -> None:
                     figures["write_ms_p50"] = statistics.median(writer.times) if writer.times else float("nan")
                 figures["serial"], figures["serial_failures"] = serial(path, session, headers=headers)
                 if (
-                    key and not label.endswith("(busy)") and (headers or f"{label} (cold)" not in labels)
+                    key and "(busy" not in label and (headers or f"{label} (cold)" not in labels)
                 ):  # once per page: the cold row
                     statements, figures["uncached"] = sql_of_page(path, who[key])
                     figures["queries"] = len(statements)
@@ -478,6 +481,8 @@ def main() -> None:
     )
     print("(cold) rows: header X-Bench-Cache: off, so every request computes the page (no cache read or write);")
     print(f"(busy) rows: the cached page while {args.writes:g} real check-ins a second land on random people's goals;")
+    print("(busy in team): the same, every check-in on a goal of the measured team's own people (each one makes")
+    print("the team's kept page out of date: the worst case for the cache);")
     print("errors = wrk socket errors + non-2xx + failed serial requests; serial = median of 25 requests one at a")
     print("time through gunicorn; uncached = median of up to 5 requests in this process with the cache off; SQL =")
     print("median time to replay that request's queries on one cursor (session, user, membership lookups included);")
