@@ -298,9 +298,16 @@ def scope_choices(
 
 
 def _cycles(*, actor: Membership) -> list[Cycle]:
-    """The organization's cycles with its goal settings (one query; reverse one-to-one via select_related)."""
-    return list(
-        Cycle.objects.for_org(actor.organization_id).select_related("organization__goal_settings").order_by("starts_on")
+    """The organization's cycles with its goal settings, read once per process and structure version
+    (cycles and settings are structural writes), then shared read-only."""
+    return dataversion.per_structure(
+        actor.organization_id,
+        "dashboard-cycles",
+        lambda: list(
+            Cycle.objects.for_org(actor.organization_id)
+            .select_related("organization__goal_settings")
+            .order_by("starts_on")
+        ),
     )
 
 
@@ -795,18 +802,10 @@ def _build(*, actor, scope, nodes, cycle, cycles, choices, today, reach: Reach) 
     # 3. Lists: only goals the actor may see.
     visible = _visible_q(actor, reach=reach)
     org_goals = Goal.objects.filter(organization_id=actor.organization_id)
-    objectives_qs = (
-        org_goals.filter(visible)
-        .filter(cycle=cycle, status__in=COUNTED_STATUSES, owner_team_id__in=scope.objective_team_ids)
-        .select_related("owner_team")
-        .annotate(aligned=Count("child_links", distinct=True))
-        .order_by("title")
-    )
-    objectives = [ObjectiveRow(g, goal_health(g, settings, today), g.aligned) for g in objectives_qs]
-
     in_cycle = org_goals.filter(cycle=cycle, status__in=COUNTED_STATUSES)
+    in_scope = in_cycle
     if not scope.is_org:
-        in_cycle = in_cycle.filter(Q(owner_team_id__in=scope.team_ids) | Q(owner_member_id__in=people_ids))
+        in_scope = in_cycle.filter(Q(owner_team_id__in=scope.team_ids) | Q(owner_member_id__in=people_ids))
     health = RawSQL(  # noqa: S611 - built from a date and two ints (see sql.py)
         sql.health_sql(
             Goal._meta.db_table, today, at_risk_gap=settings.at_risk_gap, off_track_gap=settings.off_track_gap
@@ -814,20 +813,38 @@ def _build(*, actor, scope, nodes, cycle, cycles, choices, today, reach: Reach) 
         [],
     )
     behind = RawSQL(sql.behind_sql(Goal._meta.db_table, today), [])  # noqa: S611
-    attention_qs = (
-        in_cycle.filter(visible)
+    # The goals that need attention, furthest behind first, as bare ids with their count: joining
+    # the owners of every at-risk goal before counting and sorting (thousands organization-wide)
+    # cost more than the rest of the list.
+    furthest = list(
+        in_scope.filter(visible)
         .annotate(health_code=health, behind=behind)
         .filter(health_code__in=NEEDS_ATTENTION)
-        .select_related("owner_member__user", "owner_team")
         .annotate(total=Window(Count("id")))
-        .order_by(F("behind").desc(nulls_last=True), "title")[:LIST_LIMIT]
+        .order_by(F("behind").desc(nulls_last=True), "title")
+        .values_list("id", "behind", "total")[:LIST_LIMIT]
     )
-    attention = []
-    attention_visible = 0
-    for g in attention_qs:
-        attention_visible = g.total
-        gap = g.behind * 100 if g.behind is not None else None
-        attention.append(AttentionRow(g, goal_health(g, settings, today), gap))
+    attention_visible = furthest[0][2] if furthest else 0
+    # Then one query for the objectives and those few goals, with their owners.
+    is_objective = Q(owner_team_id__in=scope.objective_team_ids)
+    listed = list(
+        in_cycle.filter((is_objective & visible) | Q(pk__in=[pk for pk, _, _ in furthest]))
+        .select_related("owner_member__user", "owner_team")
+        .annotate(aligned=Count("child_links", distinct=True))
+        .order_by("title", "pk")
+    )
+    objective_teams = set(scope.objective_team_ids)
+    objectives = [
+        ObjectiveRow(g, goal_health(g, settings, today), g.aligned)
+        for g in listed
+        if g.owner_team_id in objective_teams
+    ]
+    by_id = {g.pk: g for g in listed}
+    attention = [
+        AttentionRow(by_id[pk], goal_health(by_id[pk], settings, today), gap * 100 if gap is not None else None)
+        for pk, gap, _ in furthest
+        if pk in by_id
+    ]
     attention_total = sum(totals.get(code, (0, 0.0))[0] for code in NEEDS_ATTENTION)
 
     # 4. People: the team's own members (sub-teams are rows of their own).

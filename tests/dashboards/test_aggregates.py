@@ -80,6 +80,24 @@ def test_attention_is_ranked_by_how_far_behind(world, known):
     assert gaps[0] == 40  # the off-track goal: 10 % done, 50 % expected
 
 
+def test_attention_lists_the_furthest_behind_and_counts_the_rest(world, cycle):
+    """More goals need attention than the list shows: the furthest behind are listed, in order, with their
+    owners; the count covers them all; an off-track objective is both an objective and in the list."""
+    objective = make_goal(cycle, owner_team=world.team, status_code="off_track", title="Rockets objective")
+    for index in range(selectors.LIST_LIMIT + 3):
+        goal = make_goal(cycle, owner_member=world.member, status_code="at_risk", title=f"Behind {index:02}")
+        Goal.objects.filter(pk=goal.pk).update(progress=0.3 - index / 100)  # further behind as the index grows
+    data = selectors.team_dashboard(actor=world.manager)
+    assert [o.goal.title for o in data.objectives] == ["Rockets objective"]
+    listed = [row.goal.title for row in data.attention]
+    assert len(listed) == selectors.LIST_LIMIT
+    assert listed[0] == "Rockets objective"  # 10 % done, the furthest behind
+    assert listed[1:] == [f"Behind {i:02}" for i in range(selectors.LIST_LIMIT + 2, 3, -1)]
+    assert data.attention_visible == selectors.LIST_LIMIT + 4 == data.attention_total
+    assert {row.goal.owner_name for row in data.attention} == {"Rockets", "Mel Member"}
+    assert data.attention[0].goal.pk == objective.pk and data.attention[0].health.code == "off_track"
+
+
 @pytest.mark.parametrize("confidence", ["", "at_risk"])
 def test_status_in_sql_matches_goal_health(world, cycle, confidence):
     today = timezone.localdate()
