@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count
 
 from apps.accounts.models import Membership, Team, TeamMembership
@@ -29,7 +30,13 @@ _get_or_404 = get_or_404
 
 
 def unread_count(*, actor: Membership) -> int:
-    return Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True).count()
+    """The navigation bell's number, on every page: one plain statement (no queryset to compile)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {Notification._meta.db_table} WHERE recipient_id = %s AND read_at IS NULL",  # noqa: S608 - a table name
+            [actor.pk],
+        )
+        return cursor.fetchone()[0]
 
 
 def notification_list(*, actor: Membership, limit: int = 50) -> list[Notification]:
