@@ -1,8 +1,10 @@
 """Validation only. Every choice is a queryset handed in by a selector, scoped to the actor."""
 
 from decimal import Decimal
+from html import escape
 
 from django import forms
+from django.utils.safestring import SafeString, mark_safe
 
 from .selectors import STATUS_CHOICES
 
@@ -66,13 +68,45 @@ class KRContributeForm(forms.Form):
         self.fields["parent_kr"].queryset = targets
 
 
+def _attrs(attrs: dict) -> str:
+    """`` name="value"`` pairs as Django's ``attrs.html`` writes them (True: the bare name; False: left out)."""
+    return "".join(
+        f" {escape(str(name))}" if value is True else f' {escape(str(name))}="{escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class FilterSelect(forms.Select):
+    """A select with the markup of Django's ``select.html``, written in Python: no template include per option."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<select name="{escape(str(widget["name"]))}"{_attrs(widget["attrs"])}>']
+        for group_name, options, _ in widget["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{escape(str(group_name))}">')
+            parts.extend(
+                f'\n  <option value="{escape(str(o["value"]))}"{_attrs(o["attrs"])}>{escape(str(o["label"]))}</option>'
+                for o in options
+            )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 - every name, value and label is escaped
+
+
 class TreeFilterForm(forms.Form):
     """Filters of the alignment tree (GET). Unknown or foreign ids are simply invalid: nothing leaks."""
 
-    cycle = forms.ChoiceField(required=False, label="Cycle")
+    cycle = forms.ChoiceField(required=False, label="Cycle", widget=FilterSelect)
     team = forms.ModelChoiceField(queryset=None, to_field_name="public_id", required=False, label="Team")
-    owner = forms.ModelChoiceField(queryset=None, to_field_name="public_id", required=False, label="Owner")
-    status = forms.ChoiceField(choices=[("", "Any status"), *STATUS_CHOICES], required=False, label="Status")
+    owner = forms.ModelChoiceField(
+        queryset=None, to_field_name="public_id", required=False, label="Owner", widget=FilterSelect
+    )
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *STATUS_CHOICES], required=False, label="Status", widget=FilterSelect
+    )
     q = forms.CharField(required=False, max_length=100, label="Search goals", strip=True)
 
     def __init__(self, *args, cycles, teams, people, **kwargs):
@@ -103,7 +137,7 @@ class TreeFilterForm(forms.Form):
 
 
 class GapsFilterForm(forms.Form):
-    cycle = forms.ChoiceField(required=False, label="Cycle")
+    cycle = forms.ChoiceField(required=False, label="Cycle", widget=FilterSelect)
     team = forms.ModelChoiceField(queryset=None, to_field_name="public_id", required=False, label="Team")
 
     def __init__(self, *args, cycles, teams, **kwargs):

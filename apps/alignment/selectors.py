@@ -261,7 +261,6 @@ class Node:
     dom: str = ""
     href: str = ""
     hx_url: str = ""
-    collapse_href: str = ""
     more_url: str = ""
     more_href: str = ""
 
@@ -392,14 +391,23 @@ def _person_rows(actor: Membership, people, scope: GoalScope):
     )
 
 
-def team_nodes(*, actor: Membership, teams: list[Team], scope: GoalScope) -> list[Node]:
-    """Closed team nodes with their summaries (one query), in the given order."""
-    summary = _team_summaries(actor, [t.pk for t in teams], scope)
+def team_nodes(
+    *, actor: Membership, teams: list[Team], scope: GoalScope, listings: dict[str, Listing] | None = None
+) -> list[Node]:
+    """Team nodes (not opened yet) with their summaries, in the given order.
+
+    A team listed in ``listings`` (``expand_many``) has its summary there; the others' take one query.
+    """
+    listings = listings or {}
+    teams = [t for t in teams if t.organization_id == actor.organization_id]
+    unlisted = [t.pk for t in teams if node_key("team", t) not in listings]
+    summary = _team_summaries(actor, unlisted, scope) if unlisted else {}
     nodes = []
     for t in teams:
-        if t.organization_id == actor.organization_id:
-            count, average = summary.get(t.pk, (0, None))
-            nodes.append(Node(kind="team", obj=t, key=node_key("team", t), count=count, average=average))
+        key = node_key("team", t)
+        listing = listings.get(key)
+        count, average = (listing.count, listing.average) if listing else summary.get(t.pk, (0, None))
+        nodes.append(Node(kind="team", obj=t, key=key, count=count, average=average))
     return nodes
 
 
@@ -477,6 +485,9 @@ class Listing:
     children: list[Node]
     next_offset: int | None
     remaining: int
+    # An open team's own summary: its goals in scope and their mean progress.
+    count: int = 0
+    average: float | None = None
 
 
 def _windowed(qs, partition: str, order: list, limit: int):
@@ -509,15 +520,17 @@ def _goal_where(goals) -> tuple[str, list]:
 
 # The first ``limit`` children of each open team, in one statement: its goals (active first, by
 # title), its sub-teams (company, departments, teams; by name) and its people (by name), each row
-# with its section's total and, for teams and people, their goal count and average progress.
+# with its section's total and, for teams and people, their goal count and average progress; a
+# goal row carries its team's average progress too (the team's own summary).
 # Portable SQL (PostgreSQL, and SQLite for ``make run``): no casts, arrays or LATERAL.
 _TEAM_LISTING_SQL = """
-SELECT 'g', x.parent, x.rn, x.id, x.total, NULL, NULL FROM (
+SELECT 'g', x.parent, x.rn, x.id, x.total, NULL, x.average FROM (
     SELECT goals_goal.owner_team_id AS parent, goals_goal.id,
            row_number() OVER (PARTITION BY goals_goal.owner_team_id
                               ORDER BY CASE WHEN goals_goal.status = 'active' THEN 0 ELSE 1 END,
                                        goals_goal.title, goals_goal.id) AS rn,
-           count(*) OVER (PARTITION BY goals_goal.owner_team_id) AS total
+           count(*) OVER (PARTITION BY goals_goal.owner_team_id) AS total,
+           avg(goals_goal.progress) OVER (PARTITION BY goals_goal.owner_team_id) AS average
     FROM goals_goal WHERE goals_goal.owner_team_id IN ({teams}) AND {where}
 ) x WHERE x.rn <= %(limit)s
 UNION ALL
@@ -557,8 +570,35 @@ def _named(sql: str, params: list, prefix: str) -> tuple[str, dict]:
     return out.replace("\0", "%%"), names
 
 
-def _team_listings(actor: Membership, goals, keys_by_team: dict[int, str], limit: int, all_teams=None):
-    """(rows per team key, totals per key, goals listed) of open teams: one statement and two fetches by id."""
+@dataclass
+class _TeamRows:
+    sections: dict[str, list]  # team key -> [(kind, goal or node)], goals first, then teams, then people
+    totals: dict[str, int]  # team key -> children in all
+    summaries: dict[str, tuple[int, float | None]]  # team key -> (its goals in scope, their mean progress)
+    goals: list[Goal]  # every goal listed
+
+
+_TEAM_GOALS_SQL = "SELECT * FROM goals_goal WHERE goals_goal.organization_id = %s AND goals_goal.id IN ({ids})"
+
+
+def _team_goals(actor: Membership, ids: list[int], *, teams: dict[int, Team], kept: Structure) -> dict[int, Goal]:
+    """Goals of open teams by id: their owner team and cycle are in hand, so the goals are read alone (no joins)."""
+    if not ids:
+        return {}
+    marks = ", ".join(["%s"] * len(ids))
+    cycles = {cycle.pk: cycle for cycle in kept.cycles}
+    found = {}
+    for goal in Goal.objects.raw(_TEAM_GOALS_SQL.format(ids=marks), [actor.organization_id, *ids]):
+        goal.owner_team = teams[goal.owner_team_id]
+        if goal.cycle_id in cycles:
+            goal.cycle = cycles[goal.cycle_id]
+        found[goal.pk] = goal
+    return found
+
+
+def _team_listings(actor: Membership, goals, open_teams: dict[int, Team], limit: int, kept: Structure) -> _TeamRows:
+    """The first ``limit`` children of open teams (by id), and the teams' summaries: one statement, two fetches by id."""
+    keys_by_team = {pk: node_key("team", team) for pk, team in open_teams.items()}
     where, params = _named(*_goal_where(goals), "w")
     team_params = {f"t{i}": team_id for i, team_id in enumerate(keys_by_team)}
     teams_sql = ", ".join(f"%({name})s" for name in team_params)
@@ -570,13 +610,7 @@ def _team_listings(actor: Membership, goals, keys_by_team: dict[int, str], limit
         rows = cursor.fetchall()
     goal_ids = [r[3] for r in rows if r[0] == "g"]
     member_ids = [r[3] for r in rows if r[0] == "p"]
-    goals_by_id = (
-        Goal.objects.filter(organization_id=actor.organization_id, pk__in=goal_ids)
-        .select_related(*GOAL_RELATED)
-        .in_bulk()
-        if goal_ids
-        else {}
-    )
+    goals_by_id = _team_goals(actor, goal_ids, teams=open_teams, kept=kept)
     members_by_id = (
         Membership.objects.filter(organization_id=actor.organization_id, pk__in=member_ids)
         .select_related("user")
@@ -584,17 +618,20 @@ def _team_listings(actor: Membership, goals, keys_by_team: dict[int, str], limit
         if member_ids
         else {}
     )
-    teams_by_id = {t.pk: t for t in (all_teams or teams(actor=actor))} if any(r[0] == "t" for r in rows) else {}
+    teams_by_id = {t.id: t for t in kept.teams} if any(r[0] == "t" for r in rows) else {}
     order = {"g": 0, "t": 1, "p": 2}
     sections: dict[str, list] = defaultdict(list)
     totals: dict[str, dict[str, int]] = defaultdict(dict)
+    summaries: dict[str, tuple[int, float | None]] = {key: (0, None) for key in keys_by_team.values()}
     listed: list[Goal] = []
     for kind, parent, _, pk, total, n, avg in sorted(rows, key=lambda r: (r[1], order[r[0]], r[2])):
         key = keys_by_team[parent]
         totals[key][kind] = total
-        if kind == "g" and pk in goals_by_id:
-            sections[key].append(("goal", goals_by_id[pk]))
-            listed.append(goals_by_id[pk])
+        if kind == "g":
+            summaries[key] = (total, avg)
+            if pk in goals_by_id:
+                sections[key].append(("goal", goals_by_id[pk]))
+                listed.append(goals_by_id[pk])
         elif kind == "t" and pk in teams_by_id:
             sections[key].append(
                 (
@@ -607,19 +644,23 @@ def _team_listings(actor: Membership, goals, keys_by_team: dict[int, str], limit
             sections[key].append(
                 ("person", Node(kind="person", obj=member, key=node_key("person", member), count=n, average=avg))
             )
-    return sections, {key: sum(by_kind.values()) for key, by_kind in totals.items()}, listed
+    return _TeamRows(
+        sections=sections,
+        totals={key: sum(by_kind.values()) for key, by_kind in totals.items()},
+        summaries=summaries,
+        goals=listed,
+    )
 
 
 def expand_many(
     *,
     actor: Membership,
     scope: GoalScope,
+    kept: Structure,
     teams: list[Team] = (),
     person_ids=(),
     goal_ids=(),
-    settings_row=None,
     today=None,
-    all_teams: list[Team] | None = None,
 ) -> dict[str, Listing]:
     """The first page of children of many open nodes at once, keyed by node key.
 
@@ -627,11 +668,12 @@ def expand_many(
     team members, people's goals, contributing goals (each one windowed query,
     ``PAGE`` rows per node), and one status-evidence query for every goal listed.
     ``teams`` are teams of the actor's organization; ``person_ids`` and ``goal_ids``
-    are public ids (a goal the actor cannot see is never opened); ``all_teams``, when the caller
-    has them, are the organization's (``teams``).
+    are public ids (a goal the actor cannot see is never opened); ``kept`` is the
+    organization's ``structure``. Every open team has a listing, which carries the
+    team's own summary too.
     """
     today = today or timezone.localdate()
-    settings_row = settings_row or goal_settings(actor=actor)
+    settings_row = kept.settings
     limit = PAGE + 1
     org = actor.organization_id
     goals = _scoped_goals(actor, scope)
@@ -639,13 +681,15 @@ def expand_many(
     totals: dict[str, int] = defaultdict(int)
     goal_rows: list[Goal] = []
     weights: dict[tuple[str, int], Decimal] = {}
-    keys_by_team = {t.pk: node_key("team", t) for t in teams if t.organization_id == org}
-    if keys_by_team:
-        team_sections, team_totals, team_goals = _team_listings(actor, goals, keys_by_team, limit, all_teams)
-        for key, rows in team_sections.items():
-            sections[key].extend(rows)
-        totals.update(team_totals)
-        goal_rows.extend(team_goals)
+    open_teams = {t.pk: t for t in teams if t.organization_id == org}
+    summaries: dict[str, tuple[int, float | None]] = {}
+    if open_teams:
+        team_rows = _team_listings(actor, goals, open_teams, limit, kept)
+        for key in team_rows.summaries:  # every open team gets a listing (with its summary), rows or none
+            sections[key].extend(team_rows.sections.get(key, ()))
+        totals.update(team_rows.totals)
+        summaries = team_rows.summaries
+        goal_rows.extend(team_rows.goals)
     if person_ids:
         for goal in _windowed(
             goals.filter(owner_member__public_id__in=person_ids).select_related(*GOAL_RELATED),
@@ -697,10 +741,13 @@ def expand_many(
             else:  # a team or a person, summarised already
                 children.append(replace(row))
         total = totals[key]
+        count, average = summaries.get(key, (0, None))
         listings[key] = Listing(
             children=children,
             next_offset=PAGE if total > PAGE else None,
             remaining=max(0, total - PAGE),
+            count=count,
+            average=average,
         )
     return listings
 
@@ -752,37 +799,42 @@ def report_cycle(*, actor: Membership, cycle_list: list[Cycle], today: date | No
 
 
 @dataclass
-class _TeamList:
-    rows: list[Team]
-    outline: list[Team] | None = None
+class Structure:
+    """What only structural writes change, kept per process and structure version of the organization.
+
+    Its teams (company, departments, teams; by name), its cycles (latest first), its goal
+    settings and how many active people it has. Every write of a team, a cycle, the settings
+    or a membership bumps the structure version (``core.dataversion``), so the next request
+    reads them again; until then the rows are shared read-only between requests.
+    """
+
+    teams: list[Team]
+    cycles: list[Cycle]
+    settings: GoalSettings
+    active_people: int
+    _outline: list[Team] | None = None
+
+    @property
+    def outline(self) -> list[Team]:
+        """``team_outline`` of the teams, made once (the same list until the structure changes)."""
+        if self._outline is None:
+            self._outline = team_outline(self.teams)
+        return self._outline
 
 
-def _team_list(actor: Membership) -> _TeamList:
+def structure(*, actor: Membership) -> Structure:
+    """The organization's kept structure: one Redis read; four queries only after a structural write."""
     org = actor.organization_id
     return dataversion.per_structure(
         org,
-        "alignment-teams",
-        lambda: _TeamList(
-            list(Team.objects.for_org(org).annotate(kind_order=KIND_ORDER).order_by("kind_order", "name"))
+        "alignment-structure",
+        lambda: Structure(
+            teams=list(Team.objects.for_org(org).annotate(kind_order=KIND_ORDER).order_by("kind_order", "name")),
+            cycles=cycles(actor=actor),
+            settings=goal_settings(actor=actor),
+            active_people=Membership.objects.for_org(org).filter(is_active=True).count(),
         ),
     )
-
-
-def teams(*, actor: Membership) -> list[Team]:
-    """The organization's teams (company, departments, teams; by name), read once per process and structure version.
-
-    Every write of a team bumps the structure version (``core.dataversion``), so a rename or a
-    move is seen by the next request; the rows are shared read-only between requests.
-    """
-    return list(_team_list(actor).rows)
-
-
-def teams_outline(*, actor: Membership) -> list[Team]:
-    """``team_outline`` of the organization's teams, kept with them (the same list until a team changes)."""
-    kept = _team_list(actor)
-    if kept.outline is None:
-        kept.outline = team_outline(kept.rows)
-    return kept.outline
 
 
 def team_outline(all_teams: list[Team]) -> list[Team]:
@@ -827,24 +879,24 @@ def team_subtree_ids(all_teams: list[Team], root: Team) -> list[int]:
 
 
 def people(*, actor: Membership):
-    return (
-        Membership.objects.for_org(actor.organization_id)
-        .filter(is_active=True)
-        .select_related("user")
-        .order_by("user__full_name")
-    )
+    """Active people, to validate the owner filter (the picker lists ``owner_choices``)."""
+    return Membership.objects.for_org(actor.organization_id).filter(is_active=True).select_related("user")
 
 
 OWNER_PICKER_LIMIT = 200
 
 
-def owner_choices(*, actor: Membership, team_ids: list[int] | None) -> list[tuple[str, str]] | None:
-    """(public id, name) of the people the owner picker lists: the chosen teams' (or everyone's); None when too many."""
+def owner_choices(*, actor: Membership, team_ids: list[int] | None, active_people: int) -> list[tuple[str, str]] | None:
+    """(public id, name) of the people the owner picker lists: the chosen teams' (or everyone's); None when too many.
+
+    ``active_people`` is the organization's count (``structure``): a large organization with no
+    team chosen costs no query.
+    """
+    if team_ids is None and active_people > OWNER_PICKER_LIMIT:
+        return None
     people = Membership.objects.for_org(actor.organization_id).filter(is_active=True)
     if team_ids is not None:
         people = people.filter(team_memberships__team_id__in=team_ids).distinct()
-    elif len(people.values_list("id", flat=True)[: OWNER_PICKER_LIMIT + 1]) > OWNER_PICKER_LIMIT:
-        return None  # a large organization: one cheap look, no sorting of everyone by name
     rows = [
         (str(public_id), name)
         for public_id, name, _ in people.order_by("user__full_name", "id").values_list(
@@ -859,14 +911,19 @@ def roots(all_teams: list[Team]) -> list[Team]:
 
 
 def team_choices(*, actor: Membership):
-    """Teams for a filter (a queryset, so a foreign id is simply not a valid choice)."""
-    return Team.objects.for_org(actor.organization_id).annotate(kind_order=KIND_ORDER).order_by("kind_order", "name")
+    """Teams to validate a filter (a queryset, so a foreign id is simply not a valid choice).
+
+    The picker itself lists the kept outline (``Structure.outline``), not these.
+    """
+    return Team.objects.for_org(actor.organization_id)
 
 
-def node_summary(*, actor: Membership, kind: str, obj, scope: GoalScope, settings_row=None, today=None) -> Node:
-    """A node closed: its one-line summary (one or two queries)."""
+def node_summary(
+    *, actor: Membership, kind: str, obj, scope: GoalScope, settings_row=None, today=None, listings=None
+) -> Node:
+    """A node closed: its one-line summary (one or two queries; none for a team in ``listings``)."""
     if kind == "team":
-        return team_nodes(actor=actor, teams=[obj], scope=scope)[0]
+        return team_nodes(actor=actor, teams=[obj], scope=scope, listings=listings)[0]
     if kind == "person":
         return _person_node(_person_rows(actor, Membership.objects.filter(pk=obj.pk), scope).get())
     settings_row = settings_row or goal_settings(actor=actor)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
+from uuid import UUID
 
 from django.urls import reverse
 
@@ -86,28 +87,71 @@ def safe_dom(value: str | None, default: str = "n") -> str:
     return value if value and DOM_RE.match(value) else default
 
 
-def page_url(filters: Filters, open_keys: list[str]) -> str:
-    query = filters.query(open=open_keys)
-    return reverse("alignment:tree") + (f"?{query}" if query else "")
+class Links:
+    """URLs of many rows: each route reversed once, a row's public id put in the placeholder's place."""
+
+    _MARK = "00000000-0000-0000-0000-000000000000"  # reversed in a row's id's place
+
+    def __init__(self) -> None:
+        self._routes: dict[str, tuple[str, str]] = {}
+
+    def __call__(self, name: str, public_id) -> str:
+        """What ``reverse(name, args=[public_id])`` gives."""
+        route = self._routes.get(name)
+        if route is None:
+            head, _, tail = reverse(name, args=[self._MARK]).partition(self._MARK)
+            route = self._routes[name] = (head, tail)
+        return f"{route[0]}{public_id}{route[1]}"
 
 
-def decorate(node: Node, filters: Filters, parent_dom: str, *, full_page: bool) -> None:
-    """Give a node (and its loaded children) DOM ids and the URLs its toggle and "load more" use."""
-    node.dom = f"{parent_dom}-{node.key[0]}{node.obj.public_id.hex[:8]}"
-    endpoint = reverse(ENDPOINTS[node.kind], args=[node.obj.public_id])
-    node.hx_url = f"{endpoint}?{filters.scope_query(via=parent_dom)}"
-    if full_page:
-        opened = [k for k in filters.open if k != node.key] if node.expanded else [*filters.open, node.key]
-        node.href = page_url(filters, opened)
-    else:
-        node.href = f"{endpoint}?{filters.scope_query()}"
-    if node.expanded:
-        node.collapse_href = node.href
-        if node.next_offset is not None:
-            node.more_url = f"{endpoint}?{filters.scope_query(via=parent_dom, offset=node.next_offset, rows=1)}"
-            node.more_href = f"{endpoint}?{filters.scope_query(offset=node.next_offset)}"
-        for child in node.children:
-            decorate(child, filters, node.dom, full_page=full_page)
+def _join(*queries: str) -> str:
+    """Query strings joined into one (empty ones left out)."""
+    return "&".join(q for q in queries if q)
+
+
+class _Decorator:
+    """The DOM ids and URLs of the nodes of one response (one set of filters): query strings built once."""
+
+    def __init__(self, filters: Filters, *, full_page: bool) -> None:
+        self.full_page = full_page
+        self.links = Links()
+        self.open = filters.open
+        self.scope = filters.scope_query()
+        self.tree = reverse("alignment:tree") if full_page else ""
+        self.filters_query = filters.query(open=[])
+        self.open_query = {key: urlencode([("open", key)]) for key in filters.open}
+
+    def page_href(self, node: Node) -> str:
+        """The page with ``node`` toggled (opened, or closed) and every other open node as it is."""
+        if node.expanded:
+            opened = [self.open_query[k] for k in self.open if k != node.key]
+        else:
+            opened = [*self.open_query.values(), urlencode([("open", node.key)])]
+        query = _join(self.filters_query, *opened)
+        return f"{self.tree}?{query}" if query else self.tree
+
+    def apply(self, nodes: list[Node], parent_dom: str) -> None:
+        """Decorate ``nodes``, children of the element ``parent_dom``, and their loaded children."""
+        via = urlencode([("via", parent_dom)])
+        for node in nodes:
+            node.dom = f"{parent_dom}-{node.key[0]}{node.obj.public_id.hex[:8]}"
+            endpoint = self.links(ENDPOINTS[node.kind], node.obj.public_id)
+            node.hx_url = f"{endpoint}?{_join(self.scope, via)}"
+            node.href = self.page_href(node) if self.full_page else f"{endpoint}?{self.scope}"
+            if node.expanded:
+                if node.next_offset is not None:
+                    more = urlencode([("offset", node.next_offset)])
+                    node.more_url = f"{endpoint}?{_join(self.scope, via, more, 'rows=1')}"
+                    node.more_href = f"{endpoint}?{_join(self.scope, more)}"
+                self.apply(node.children, node.dom)
+
+
+def decorate(nodes: list[Node], filters: Filters, parent_dom: str, *, full_page: bool) -> None:
+    """Give nodes (and their loaded children) DOM ids and the URLs their toggles and "load more" use.
+
+    ``full_page``: a toggle's link is the tree page with the node opened or closed; else the node's own page.
+    """
+    _Decorator(filters, full_page=full_page).apply(nodes, parent_dom)
 
 
 def expand(node_kind: str, obj, *, actor: Membership, filters: Filters, offset: int = 0, settings_row=None, today=None):
@@ -137,25 +181,38 @@ def _attach(
         _attach(child, listings, open_keys, opened, depth=depth + 1, path=(*path, node.key))
 
 
-def build(*, actor: Membership, filters: Filters, roots: list[Team], all_teams: list[Team], settings_row) -> list[Node]:
+def _team_ids(keys: set[str]) -> set[UUID]:
+    """The public ids the team keys (``t-<uuid>``) among ``keys`` name."""
+    ids = set()
+    for key in keys:
+        if key.startswith("t-"):
+            try:
+                ids.add(UUID(key[2:]))
+            except ValueError:
+                continue
+    return ids
+
+
+def build(*, actor: Membership, filters: Filters, roots: list[Team], kept: selectors.Structure) -> list[Node]:
     """The tree's roots with the first root and every node named in ``filters.open`` opened.
 
-    A fixed number of queries however many nodes are open or how big the tree is:
-    one for the roots' summaries and the few of ``selectors.expand_many``.
+    A fixed number of queries however many nodes are open or how big the tree is: the few of
+    ``selectors.expand_many`` (which bring the open roots' summaries), and one for the summaries
+    of closed roots if there are any.
     """
     if not roots:
         return []
-    nodes = selectors.team_nodes(actor=actor, teams=roots, scope=filters.scope)
-    open_keys = {*filters.open, nodes[0].key}
+    open_keys = {*filters.open, selectors.node_key("team", roots[0])}
+    open_teams = _team_ids(open_keys)
     listings = selectors.expand_many(
         actor=actor,
         scope=filters.scope,
-        teams=[t for t in all_teams if f"t-{t.public_id}" in open_keys],
+        kept=kept,
+        teams=[t for t in kept.teams if t.public_id in open_teams],
         person_ids=[k[2:] for k in open_keys if k.startswith("p-")],
         goal_ids=[k[2:] for k in open_keys if k.startswith("g-")],
-        settings_row=settings_row,
-        all_teams=all_teams,
     )
+    nodes = selectors.team_nodes(actor=actor, teams=roots, scope=filters.scope, listings=listings)
     opened: set[str] = set()
     for node in nodes:
         _attach(node, listings, open_keys, opened)
@@ -164,15 +221,18 @@ def build(*, actor: Membership, filters: Filters, roots: list[Team], all_teams: 
     return nodes
 
 
-def open_one(node: Node, *, actor: Membership, filters: Filters, settings_row=None) -> Node:
-    """``node`` (a closed summary) with its first page of children."""
+def open_one(kind: str, obj, *, actor: Membership, filters: Filters, kept: selectors.Structure) -> Node:
+    """The node of ``obj``, summarised, with its first page of children."""
     listings = selectors.expand_many(
         actor=actor,
         scope=filters.scope,
-        teams=[node.obj] if node.kind == "team" else [],
-        person_ids=[str(node.obj.public_id)] if node.kind == "person" else [],
-        goal_ids=[str(node.obj.public_id)] if node.kind == "goal" else [],
-        settings_row=settings_row,
+        kept=kept,
+        teams=[obj] if kind == "team" else [],
+        person_ids=[str(obj.public_id)] if kind == "person" else [],
+        goal_ids=[str(obj.public_id)] if kind == "goal" else [],
+    )
+    node = selectors.node_summary(
+        actor=actor, kind=kind, obj=obj, scope=filters.scope, settings_row=kept.settings, listings=listings
     )
     listing = listings.get(node.key) or selectors.Listing(children=[], next_offset=None, remaining=0)
     node.children, node.next_offset, node.remaining = listing.children, listing.next_offset, listing.remaining

@@ -28,7 +28,7 @@ from apps.core.http import apply_validation_error
 from apps.core.types import AuthedRequest
 from apps.goals.permissions import check_can_edit_goal
 
-from . import export, selectors, services, tree
+from . import export, markup, selectors, services, tree
 from .forms import GapsFilterForm, KRContributeForm, LinkForm, ReportFilterForm, TreeFilterForm, UnlinkForm, WeightForm
 
 TREE = "alignment/tree.html"
@@ -105,8 +105,8 @@ def _tree_response(request: AuthedRequest) -> HttpResponse:
 
 def _tree_context(request: AuthedRequest) -> dict | HttpResponse:
     actor = request.membership
-    cycle_list = selectors.cycles(actor=actor)
-    all_teams = selectors.teams(actor=actor)
+    kept = selectors.structure(actor=actor)
+    cycle_list, all_teams = kept.cycles, list(kept.teams)
     form = TreeFilterForm(
         request.GET or None,
         cycles=cycle_list,
@@ -116,31 +116,29 @@ def _tree_context(request: AuthedRequest) -> dict | HttpResponse:
     _cleaned(form)
     filters = _filters(request, cycle_list=cycle_list, form=form)
     team_ids = selectors.team_subtree_ids(all_teams, filters.team) if filters.team else None
-    form.show_owners(selectors.owner_choices(actor=actor, team_ids=team_ids), filters.owner)
-    settings_row = selectors.goal_settings(actor=actor)
+    owners = selectors.owner_choices(actor=actor, team_ids=team_ids, active_people=kept.active_people)
+    form.show_owners(owners, filters.owner)
     context = {
         "form": form,
         "filters": filters,
         "cycle": filters.cycle,
         "all_cycles": filters.all_cycles,
-        "team_outline": selectors.teams_outline(actor=actor),
+        "team_outline": kept.outline,
         "report_cycle": selectors.report_cycle(actor=actor, cycle_list=cycle_list),
     }
     if filters.results_mode:
         results = selectors.goal_search(
             actor=actor, scope=filters.scope, q=filters.q, owner=filters.owner, team_ids=team_ids,
-            status=filters.status, offset=_offset(request), settings_row=settings_row,
+            status=filters.status, offset=_offset(request), settings_row=kept.settings,
         )  # fmt: skip
-        for row in results.rows:
-            tree.decorate(row.node, filters, "r", full_page=False)
+        tree.decorate([row.node for row in results.rows], filters, "r", full_page=False)
         context.update(results=results, more_url=_more_url(filters, results.next_offset))
         if request.htmx and request.GET.get("rows"):
             return render(request, f"{TREE}#result-rows", context)
     else:
         roots = [filters.team] if filters.team else selectors.roots(all_teams)
-        nodes = tree.build(actor=actor, filters=filters, roots=roots, all_teams=all_teams, settings_row=settings_row)
-        for node in nodes:
-            tree.decorate(node, filters, "n", full_page=True)
+        nodes = tree.build(actor=actor, filters=filters, roots=roots, kept=kept)
+        tree.decorate(nodes, filters, "n", full_page=True)
         context["roots"] = nodes
     return context
 
@@ -154,28 +152,33 @@ def _more_url(filters: tree.Filters, offset: int | None) -> str:
 def _node(request: AuthedRequest, kind: str, obj) -> HttpResponse:
     """One node of the tree, opened (or closed): an ``<li>`` for htmx, a small page without it."""
     actor = request.membership
-    cycle_list = selectors.cycles(actor=actor)
-    filters = _filters(request, cycle_list=cycle_list)
+    kept = selectors.structure(actor=actor)
+    filters = _filters(request, cycle_list=kept.cycles)
     via = tree.safe_dom(request.GET.get("via"))
     weight = _display_weight(request.GET.get("weight"))
     if request.htmx and request.GET.get("collapse"):
-        node = selectors.node_summary(actor=actor, kind=kind, obj=obj, scope=filters.scope)
+        node = selectors.node_summary(actor=actor, kind=kind, obj=obj, scope=filters.scope, settings_row=kept.settings)
         node.weight = weight
-        tree.decorate(node, filters, via, full_page=False)
-        return render(request, "alignment/_node.html", {"node": node, "cycle": filters.cycle})
+        tree.decorate([node], filters, via, full_page=False)
+        return HttpResponse(markup.tree_nodes([node], cycle=filters.cycle))
     offset = _offset(request)
-    settings_row = selectors.goal_settings(actor=actor)
     if offset:
-        node = tree.expand(kind, obj, actor=actor, filters=filters, offset=offset, settings_row=settings_row)
+        node = tree.expand(kind, obj, actor=actor, filters=filters, offset=offset, settings_row=kept.settings)
     else:
-        node = selectors.node_summary(actor=actor, kind=kind, obj=obj, scope=filters.scope, settings_row=settings_row)
-        tree.open_one(node, actor=actor, filters=filters, settings_row=settings_row)
+        node = tree.open_one(kind, obj, actor=actor, filters=filters, kept=kept)
     node.weight = weight
-    tree.decorate(node, filters, via, full_page=False)
+    tree.decorate([node], filters, via, full_page=False)
     if request.htmx:
-        template = "alignment/_node_rows.html" if request.GET.get("rows") else "alignment/_node.html"
-        return render(request, template, {"node": node, "cycle": filters.cycle})
-    context = {"node": node, "filters": filters, "cycle": filters.cycle, "all_cycles": filters.all_cycles}
+        if request.GET.get("rows"):
+            return HttpResponse(markup.node_rows(node, cycle=filters.cycle))
+        return HttpResponse(markup.tree_nodes([node], cycle=filters.cycle))
+    context = {
+        "node": node,
+        "nodes": [node],
+        "filters": filters,
+        "cycle": filters.cycle,
+        "all_cycles": filters.all_cycles,
+    }
     return render(request, "alignment/node_page.html", context)
 
 
@@ -216,8 +219,8 @@ def goal_path(request: AuthedRequest, public_id) -> HttpResponse:
 @require_GET
 def gaps(request: AuthedRequest) -> HttpResponse:
     actor = request.membership
-    cycle_list = selectors.cycles(actor=actor)
-    all_teams = selectors.teams(actor=actor)
+    kept = selectors.structure(actor=actor)
+    cycle_list, all_teams = kept.cycles, list(kept.teams)
     form = GapsFilterForm(request.GET or None, cycles=cycle_list, teams=selectors.team_choices(actor=actor))
     team = _cleaned(form).get("team")
     cycle, _ = tree.parse_cycle(request.GET.get("cycle", ""), cycle_list)
@@ -225,14 +228,14 @@ def gaps(request: AuthedRequest) -> HttpResponse:
         actor=actor,
         cycle=cycle,
         team_ids=selectors.team_subtree_ids(all_teams, team) if team else None,
-        settings_row=selectors.goal_settings(actor=actor),
+        settings_row=kept.settings,
     )
     context = {
         "form": form,
         "gaps": data,
         "team": team,
         "cycle": cycle,
-        "team_outline": selectors.teams_outline(actor=actor),
+        "team_outline": kept.outline,
         "report_cycle": selectors.report_cycle(actor=actor, cycle_list=cycle_list),
     }
     return render(request, "alignment/gaps.html#gaps" if request.htmx else "alignment/gaps.html", context)
@@ -244,7 +247,8 @@ def cycle_report(request: AuthedRequest, public_id) -> HttpResponse:
     cycle = selectors.cycle_get(actor=actor, public_id=public_id)
     if not selectors.can_view_report(actor):
         raise PermissionDenied("The end-of-cycle report is for managers and admins.")
-    all_teams = selectors.teams(actor=actor)
+    kept = selectors.structure(actor=actor)
+    all_teams = list(kept.teams)
     form = ReportFilterForm(request.GET or None, teams=selectors.team_choices(actor=actor))
     team = _cleaned(form).get("team")
     team_ids = selectors.team_subtree_ids(all_teams, team) if team else None
@@ -254,9 +258,9 @@ def cycle_report(request: AuthedRequest, public_id) -> HttpResponse:
     context = {
         "form": form,
         "report": report,
-        "other_cycles": [c for c in selectors.cycles(actor=actor) if c.pk != cycle.pk],
+        "other_cycles": [c for c in kept.cycles if c.pk != cycle.pk],
         "today": timezone.localdate(),
-        "team_outline": selectors.teams_outline(actor=actor),
+        "team_outline": kept.outline,
     }
     return render(request, "alignment/report.html#report" if request.htmx else "alignment/report.html", context)
 

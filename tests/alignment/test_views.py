@@ -50,6 +50,39 @@ def test_tree_shows_a_renamed_team_at_once_although_teams_are_kept_between_reque
     assert "Boosters" in html and ">Rockets<" not in html
 
 
+def test_names_and_titles_people_typed_are_escaped_in_the_tree_its_nodes_and_goal_lines(aw, client_for):
+    attack = '"><script>alert(1)</script>'
+    escaped = "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
+    aw.team.name = f"Rockets {attack}"
+    aw.team.save()
+    aw.member.title = f"Engineer {attack}"
+    aw.member.save()
+    aw.member.user.full_name = f"Mel {attack}"
+    aw.member.user.save()
+    aw.member_goal.title = f"Launcher {attack}"
+    aw.member_goal.save()
+    client = client_for(aw.manager)
+    opened = f"open=t-{aw.team.public_id}&open=p-{aw.member.public_id}&open=g-{aw.rockets_goal.public_id}"
+    responses = [
+        client.get(url("tree", query=opened)),
+        client.get(url("team_node", aw.team, "via=n"), **HTMX),
+        client.get(url("team_node", aw.team, "via=n&collapse=1"), **HTMX),
+        client.get(url("team_node", aw.team)),
+        client.get(url("person_node", aw.member, "via=n"), **HTMX),
+        client.get(url("goal_node", aw.rockets_goal, "via=n"), **HTMX),
+        client.get(url("path", aw.member_goal)),
+        client.get(url("tree", query="q=Launcher")),
+    ]
+    for response in responses:
+        assert response.status_code == 200, response.request["PATH_INFO"]
+        html = response.content.decode()
+        assert "<script>alert" not in html and attack not in html, response.request["PATH_INFO"]
+        assert escaped in html, response.request["PATH_INFO"]
+    tree = responses[0].content.decode()
+    for name in ("Rockets", "Engineer", "Mel", "Launcher"):
+        assert f"{name} {escaped}" in tree, name  # each of them reached the page, escaped
+
+
 def test_tree_filter_region_is_a_fragment_for_htmx(aw, client_for):
     response = client_for(aw.member).get(url("tree"), HTTP_HX_TARGET="tree-region", **HTMX)
     assert_fragment(response, 'id="tree-region"', "Acme wins its market")
