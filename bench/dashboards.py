@@ -24,6 +24,8 @@ What it does, in order:
    everything it is aligned to are recomputed, the caches are invalidated) on goals
    of random people across the whole organization — a Monday morning. A team's page
    is computed again only when something in its subtree was written.
+   A last row, "team (busy in team)", lands every check-in on the measured team's own
+   people: each one makes that page out of date (the worst case for the kept page).
 5. Times each page serially (one request at a time) and the SQL that page runs,
    replayed straight on the database (captured from one request, run again and
    timed), and prints page ÷ SQL.
@@ -33,11 +35,13 @@ out (``--timeout`` per request, also wrk's ``--timeout``) is reported as FAILED
 with the reason, and the others are still measured.
 
 Last run (2026-12-04, ``--skip-seed --only "team,department,org,tree,department node" --writes 2``;
-this machine's speed drifted during the session: bare view 2,703 req/s at its start, 1,425 req/s in
-this run, so read every figure against the bare row): p95 in ms, warm / cold / busy (2 check-ins a
-second): team 63 / 481 / 84 (166 / 21 / 150 req/s), department 68 / 1,062 / 91, org 65 / 3,252 / 88,
-tree 71 / 226 / 184, department node 168 (cold only); 0 errors; serial cold: team 86, department 224,
-org 634, tree 37, node 29; page / SQL: team 4.4x, department 1.8x, org 1.3x, tree 5.6x, node 3.3x.
+bare view 1,686 req/s, p95 8.7 ms; this machine's speed drifts during a session, so read every figure
+against the bare row): p95 in ms, warm / cold / busy (2 check-ins a second): team 61 / 376 / 76
+(178 / 26 / 157 req/s), department 64 / 1,015 / 82, org 102 / 2,803 / 112, tree 54 / 127 / 163,
+department node 117 (cold only); team while every check-in lands in the team itself: p95 97 ms at
+123 req/s; 0 errors; serial cold: team 82, department 232, org 575, tree 32, node 25; page / SQL: team
+3.8x, department 1.8x, org 1.5x, tree 5.6x (its SQL is 3.5 ms), node 5.3x; queries: 13 dashboards,
+8 tree, 9 node.
 """
 
 from __future__ import annotations

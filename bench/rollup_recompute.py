@@ -15,8 +15,10 @@ It prints the recompute time twice: "cold" (every stored number scrambled
 first, so every row is rewritten) and "warm" (nothing to change), then checks
 the SQL result against the pure-Python reference computation.
 
-Last run (2026-11-22, load average 0.9, goals/key results at fillfactor 80): cold 1.26 s,
-warm 0.48 s. On the scale data (150,000 key results, every row stale): 2.77 s.
+Last run (2026-12-04, DATABASE_URL=postgres://postgres@127.0.0.1:5432/goalsite_bench_a): 50,000 goals,
+100,331 key results in 4 levels; cold 2.904 s, warm 1.118 s, after a roll-up mode change 1.000 s;
+the pure-Python reference agrees to 2.22e-16. On the scale data (150,000 key results, every row
+stale): 2.77 s (2026-11-22).
 """
 
 from __future__ import annotations
