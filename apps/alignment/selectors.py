@@ -194,12 +194,17 @@ class ChildFacts:
 
 def children_facts(*, actor: Membership, parent_ids, settings_row: GoalSettings, today: date) -> dict[int, ChildFacts]:
     """Status evidence and contributor counts for many goals: one query."""
-    visible = visible_goals(actor=actor).filter(pk=OuterRef("child_id"))
+    if actor.role == Role.ADMIN:
+        # An admin sees every goal of the organization: a test on the joined row, not a subquery
+        # that reads every goal of the organization.
+        seen_by_actor = Case(When(child__organization_id=actor.organization_id, then=Value(True)), default=Value(False))
+    else:
+        seen_by_actor = Exists(visible_goals(actor=actor).filter(pk=OuterRef("child_id")))
     rows = (
         GoalAlignment.objects.filter(parent_id__in=parent_ids)
         .exclude(child__status=GoalStatus.DROPPED)
         .values("parent_id", "weight", *(f"child__{f}" for f in _CHILD_FIELDS))
-        .annotate(child_visible=Exists(visible))
+        .annotate(child_visible=seen_by_actor)
     )
     parts: dict[int, list[tuple[str, float]]] = defaultdict(list)
     seen: dict[int, int] = defaultdict(int)

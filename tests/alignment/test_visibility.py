@@ -141,3 +141,22 @@ def test_the_link_form_cannot_target_a_hidden_goal(aw, peer):
     html = body(response)
     assert "Choose an open goal you can see" in html and SECRET not in html
     assert not GoalAlignment.objects.filter(parent=aw.private_goal, child__owner_member=aw.peer).exists()
+
+
+def test_contributor_counts_say_what_each_viewer_may_see(aw):
+    """An admin sees every contributor (no visibility subquery for admins); a peer is told one is hidden."""
+    from django.utils import timezone
+
+    from apps.alignment.selectors import children_facts, goal_settings
+
+    def facts(actor):
+        settings_row = goal_settings(actor=actor)
+        return children_facts(
+            actor=actor, parent_ids=[aw.rockets_goal.pk], settings_row=settings_row, today=timezone.localdate()
+        )[aw.rockets_goal.pk]
+
+    admin, peer = facts(aw.admin), facts(aw.peer)
+    assert admin.total == peer.total == 2  # Mel's launcher goal and the private one
+    assert admin.visible == 2
+    assert peer.visible == 1
+    assert admin.evidence == peer.evidence  # the same status evidence for everyone
