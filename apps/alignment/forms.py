@@ -4,6 +4,7 @@ from decimal import Decimal
 from html import escape
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils.safestring import SafeString, mark_safe
 
 from .selectors import STATUS_CHOICES
@@ -68,26 +69,17 @@ class KRContributeForm(forms.Form):
         self.fields["parent_kr"].queryset = targets
 
 
-def _attrs(attrs: dict) -> str:
-    """`` name="value"`` pairs as Django's ``attrs.html`` writes them (True: the bare name; False: left out)."""
-    return "".join(
-        f" {escape(str(name))}" if value is True else f' {escape(str(name))}="{escape(str(value))}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
-
-
 class FilterSelect(forms.Select):
     """A select with the markup of Django's ``select.html``, written in Python: no template include per option."""
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<select name="{escape(str(widget["name"]))}"{_attrs(widget["attrs"])}>']
+        parts = [f'<select name="{escape(str(widget["name"]))}"{flatatt(widget["attrs"])}>']
         for group_name, options, _ in widget["optgroups"]:
             if group_name:
                 parts.append(f'\n  <optgroup label="{escape(str(group_name))}">')
             parts.extend(
-                f'\n  <option value="{escape(str(o["value"]))}"{_attrs(o["attrs"])}>{escape(str(o["label"]))}</option>'
+                f'\n  <option value="{escape(str(o["value"]))}"{flatatt(o["attrs"])}>{escape(str(o["label"]))}</option>'
                 for o in options
             )
             if group_name:

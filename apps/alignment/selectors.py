@@ -35,7 +35,7 @@ from apps.goals.models import (
     Visibility,
 )
 from apps.goals.permissions import can_edit_goal
-from apps.goals.selectors import LABELS, SYMBOLS, GoalHealth, goal_health, visible_goals
+from apps.goals.selectors import LABELS, SYMBOLS, GoalHealth, cycle_setup, goal_health, visible_goals
 
 from .services import can_change_link
 
@@ -773,10 +773,6 @@ def goal_get(*, actor: Membership, public_id) -> Goal:
     return _get_or_404(qs, public_id=public_id)
 
 
-def cycles(*, actor: Membership) -> list[Cycle]:
-    return list(Cycle.objects.for_org(actor.organization_id).order_by("-starts_on"))
-
-
 def current_cycle(cycle_list: list[Cycle], today: date | None = None) -> Cycle | None:
     """The cycle containing today (the latest starting if several), else the next one, else the latest."""
     today = today or timezone.localdate()
@@ -828,18 +824,23 @@ class Structure:
 
 
 def structure(*, actor: Membership) -> Structure:
-    """The organization's kept structure: one Redis read; four queries only after a structural write."""
+    """The organization's kept structure: one Redis read; three queries only after a structural write.
+
+    Cycles and settings are the goals app's kept ones (``goals.selectors.cycle_setup``, kept on the
+    same structure version), latest cycle first here.
+    """
     org = actor.organization_id
-    return dataversion.per_structure(
-        org,
-        "alignment-structure",
-        lambda: Structure(
+
+    def load() -> Structure:
+        setup = cycle_setup(actor=actor)
+        return Structure(
             teams=list(Team.objects.for_org(org).annotate(kind_order=KIND_ORDER).order_by("kind_order", "name")),
-            cycles=cycles(actor=actor),
-            settings=goal_settings(actor=actor),
+            cycles=setup.cycles[::-1],
+            settings=setup.settings,
             active_people=Membership.objects.for_org(org).filter(is_active=True).count(),
-        ),
-    )
+        )
+
+    return dataversion.per_structure(org, "alignment-structure", load)
 
 
 def team_outline(all_teams: list[Team]) -> list[Team]:

@@ -26,13 +26,14 @@ whole organization (``?team=org``): every team, side by side.
 The queries
 -----------
 One query each for: the viewer's reach (their teams, managed teams, team-mates
-and reports), the cycles (with the organization's goal settings), the people in
-scope and whether they checked in, the aggregates (status counts per sub-team and
-the weekly pacing points: one raw SQL statement), the objectives, the at-risk
-list, the people rows, their confidence trend, the open blockers and this week's
-celebrations: ten, however many people, teams or goals there are. The
-organization's teams are read once per process and structure version
-(``dataversion.per_structure``). The pacing points come from
+and reports), the people in scope and whether they checked in, the aggregates
+(status counts per sub-team and the weekly pacing points: one raw SQL
+statement), the at-risk goals furthest behind (bare ids and their count), the
+objectives together with those goals, the people rows, their confidence trend,
+the open blockers and this week's celebrations: nine, however many people, teams
+or goals there are. The organization's teams, cycles and goal settings are read
+once per process and structure version (``dataversion.per_structure``).
+The pacing points come from
 ``dashboards_goalweek`` (each goal's best check-in per week, kept by triggers;
 see ``weeks.py``) on PostgreSQL, and the weeks already over are kept between
 requests (``history.py``). The view keeps the rendered page per viewer until a
@@ -71,7 +72,7 @@ from apps.checkins.models import Blocker, Celebration, CelebrationKind, CheckIn
 from apps.core import dataversion
 from apps.goals import progress as arithmetic
 from apps.goals.models import Cycle, Goal, GoalSettings, GoalStatus, Visibility
-from apps.goals.selectors import LABELS, SYMBOLS, GoalHealth, goal_health
+from apps.goals.selectors import LABELS, SYMBOLS, GoalHealth, cycle_setup, goal_health
 
 from . import history, sql, weeks
 from .models import GoalWeek
@@ -297,20 +298,6 @@ def scope_choices(
 # --- cycles ------------------------------------------------------------------------------
 
 
-def _cycles(*, actor: Membership) -> list[Cycle]:
-    """The organization's cycles with its goal settings, read once per process and structure version
-    (cycles and settings are structural writes), then shared read-only."""
-    return dataversion.per_structure(
-        actor.organization_id,
-        "dashboard-cycles",
-        lambda: list(
-            Cycle.objects.for_org(actor.organization_id)
-            .select_related("organization__goal_settings")
-            .order_by("starts_on")
-        ),
-    )
-
-
 def pick_cycle(cycles: list[Cycle], cycle_param: str | None, today: date) -> Cycle | None:
     """``?cycle=`` when it names one of the organization's cycles, else the current one (or the next)."""
     if cycle_param:
@@ -326,15 +313,6 @@ def pick_cycle(cycles: list[Cycle], cycle_param: str | None, today: date) -> Cyc
     if upcoming:
         return upcoming[0]
     return cycles[-1] if cycles else None
-
-
-def _settings_of(cycle: Cycle | None, actor: Membership) -> GoalSettings:
-    if cycle is not None:
-        try:
-            return cycle.organization.goal_settings
-        except GoalSettings.DoesNotExist:
-            pass
-    return GoalSettings(organization_id=actor.organization_id)  # the defaults, unsaved
 
 
 # --- the page's data ------------------------------------------------------------------------
@@ -689,13 +667,15 @@ def team_dashboard(
     if scope is None:
         return EmptyDashboard(reason="no_team")
     choices = scope_choices(actor=actor, scope=scope, nodes=nodes, roots=roots, managed_ids=managed_ids)
-    cycles = _cycles(actor=actor)
+    setup = cycle_setup(actor=actor)
+    cycles = setup.cycles
     cycle = pick_cycle(cycles, cycle_param, today)
     if cycle is None:
         return EmptyDashboard(reason="no_cycle", scope=scope, choices=choices)
     return _build(
-        actor=actor, scope=scope, nodes=nodes, cycle=cycle, cycles=cycles, choices=choices, today=today, reach=reach
-    )
+        actor=actor, scope=scope, nodes=nodes, cycle=cycle, cycles=cycles, choices=choices, today=today, reach=reach,
+        settings=setup.settings,
+    )  # fmt: skip
 
 
 def today_for(actor: Membership) -> date:
@@ -703,8 +683,7 @@ def today_for(actor: Membership) -> date:
     return timezone.now().astimezone(actor.user.tzinfo).date()
 
 
-def _build(*, actor, scope, nodes, cycle, cycles, choices, today, reach: Reach) -> Dashboard:
-    settings = _settings_of(cycle, actor)
+def _build(*, actor, scope, nodes, cycle, cycles, choices, today, reach: Reach, settings: GoalSettings) -> Dashboard:
     week = today - timedelta(days=today.weekday())
     expected = arithmetic.expected_progress(cycle.starts_on, cycle.ends_on, today) or 0.0
     team_groups = _groups(scope)

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from apps.accounts.models import Membership, Team, TeamMembership, TeamRole
+from apps.core import dataversion
 from apps.core.selectors import get_or_404
 
 from . import progress as arithmetic
@@ -54,6 +55,33 @@ def cycle_next(*, cycle: Cycle) -> Cycle | None:
 def goal_settings(*, actor: Membership) -> GoalSettings:
     settings_row, _ = GoalSettings.objects.get_or_create(organization_id=actor.organization_id)
     return settings_row
+
+
+@dataclass(frozen=True)
+class CycleSetup:
+    """An organization's cycles (oldest first) and its goal settings (the defaults, unsaved, without a row)."""
+
+    cycles: list[Cycle]
+    settings: GoalSettings
+
+
+def cycle_setup(*, actor: Membership) -> CycleSetup:
+    """The organization's cycles and goal settings, read once per process and structure version
+    (``dataversion.per_structure``: cycles and settings are structural writes), then shared read-only.
+    One query (the settings come with the cycles); a second only for an organization without cycles."""
+    org = actor.organization_id
+
+    def load() -> CycleSetup:
+        cycles = list(cycle_list(actor=actor).select_related("organization__goal_settings"))
+        try:
+            settings_row = cycles[0].organization.goal_settings if cycles else None
+        except GoalSettings.DoesNotExist:
+            settings_row = GoalSettings(organization_id=org)
+        if settings_row is None:
+            settings_row = GoalSettings.objects.filter(organization_id=org).first() or GoalSettings(organization_id=org)
+        return CycleSetup(cycles=cycles, settings=settings_row)
+
+    return dataversion.per_structure(org, "goal-cycles", load)
 
 
 # --- status --------------------------------------------------------------------------
