@@ -145,7 +145,7 @@ def session_for(membership) -> str:
 
     store = SessionStore()
     store[SESSION_KEY] = str(membership.user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = "apps.accounts.backends.ModelBackend"
     store[HASH_SESSION_KEY] = membership.user.get_session_auth_hash()
     store.save()
     return store.session_key
@@ -237,7 +237,7 @@ def sql_of_page(path: str, membership, n: int = 5) -> tuple[list[str], float]:
     from django.test.utils import CaptureQueriesContext, override_settings
 
     client = Client()
-    client.force_login(membership.user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(membership.user, backend="apps.accounts.backends.ModelBackend")
     times = []
     budget = time.monotonic() + 15
     with override_settings(DASHBOARDS_CACHE_SECONDS=0, ALIGNMENT_CACHE_SECONDS=0):

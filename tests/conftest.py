@@ -133,7 +133,7 @@ def client_for() -> Callable[..., Client]:
 
     def make(membership: Membership, **client_kwargs) -> Client:
         client = Client(**client_kwargs)
-        client.force_login(membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(membership.user, backend="apps.accounts.backends.ModelBackend")
         return client
 
     return make

@@ -10,6 +10,14 @@ from .models import Invitation, Membership, Team, TeamMembership, User
 
 
 def membership_for_user(*, user: User) -> Membership | None:
+    """The person's active membership with its organization: already in hand when the user was read by
+    ``accounts.backends.ModelBackend`` (every signed-in request), else one query."""
+    if User.membership.related.is_cached(user):
+        try:
+            membership = user.membership
+        except Membership.DoesNotExist:
+            return None
+        return membership if membership.is_active else None
     return Membership.objects.select_related("organization", "user").filter(user=user, is_active=True).first()
 
 

@@ -167,7 +167,7 @@ def invitation_accept(request, token: str) -> HttpResponse:
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="apps.accounts.backends.ModelBackend")
             messages.success(request, f"Welcome to {invitation.organization.name}, {user.get_short_name()}!")
             return redirect("core:home")
     return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})

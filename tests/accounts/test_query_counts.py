@@ -8,10 +8,10 @@ from django.urls import reverse
 from apps.accounts.models import Membership, Team, TeamRole
 from tests.factories import MembershipFactory, TeamFactory, TeamMembershipFactory
 
-# The bound each page must stay within: session, user, membership, the page's
+# The bound each page must stay within: session, the user with their membership, the page's
 # own reads, the menus. A page that grows past it needs a look, not a bump.
-PEOPLE_QUERIES = 6
-TEAM_DETAIL_QUERIES = 8
+PEOPLE_QUERIES = 5
+TEAM_DETAIL_QUERIES = 7
 
 
 def _grow_organization(world, size: int) -> None:

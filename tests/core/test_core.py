@@ -2,8 +2,10 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.forms import CharField, Form
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.core import services
@@ -51,6 +53,19 @@ def test_a_deactivated_member_reaches_no_organization_page(client, world):
         response = client.get(url)
         assert response.status_code == 403, url
         assert "Rockets" not in response.content.decode()
+
+
+def test_the_person_their_membership_and_organization_come_in_one_statement(member_client, world):
+    with CaptureQueriesContext(connection) as captured:
+        response = member_client.get(PROFILE)
+    assert response.status_code == 200
+    assert response.context["membership"] == world.member
+    assert response.context["organization"] == world.org_a
+    reads = [q["sql"] for q in captured.captured_queries if 'FROM "accounts_user"' in q["sql"]]
+    assert len(reads) == 1
+    assert 'JOIN "accounts_membership"' in reads[0] and 'JOIN "accounts_organization"' in reads[0]
+    by_user = [q["sql"] for q in captured.captured_queries if '"accounts_membership"."user_id" =' in q["sql"]]
+    assert by_user == []
 
 
 def test_a_person_without_organization_can_still_sign_out(client, db):
