@@ -17,13 +17,27 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from django.db import connection
-from django.db.models import Avg, Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from apps.accounts.models import Membership, Role, Team, TeamKind, TeamMembership, TeamRole
+from apps.accounts.models import Membership, Role, Team, TeamKind, TeamMembership, TeamRole, User
 from apps.checkins.models import CheckIn
-from apps.core import dataversion
+from apps.core import dataversion, plainsql
 from apps.core.selectors import get_or_404
 from apps.goals.models import (
     Cycle,
@@ -192,27 +206,45 @@ class ChildFacts:
     total: int  # contributors (not dropped), seen or not
 
 
+_CHILDREN_SQL = """
+SELECT a.parent_id, a.weight, c.progress, c.start_date, c.due_date, c.status, c.confidence, c.confidence_note, {seen}
+FROM goals_goalalignment a JOIN goals_goal c ON c.id = a.child_id
+WHERE a.parent_id IN ({parents}) AND c.status <> %s
+"""
+
+
 def children_facts(*, actor: Membership, parent_ids, settings_row: GoalSettings, today: date) -> dict[int, ChildFacts]:
-    """Status evidence and contributor counts for many goals: one query."""
+    """Status evidence and contributor counts for many goals (ids, or a queryset of ids): one statement.
+
+    Plain SQL: it runs for every page of tree rows, and compiling the equivalent queryset cost more
+    than running it."""
+    if isinstance(parent_ids, QuerySet):  # the ids as a subquery
+        parents_sql, parents_params = parent_ids.query.sql_with_params()
+    else:
+        parents_params = [int(pk) for pk in parent_ids]
+        if not parents_params:
+            return {}
+        parents_sql = ", ".join(["%s"] * len(parents_params))
     if actor.role == Role.ADMIN:
         # An admin sees every goal of the organization: a test on the joined row, not a subquery
         # that reads every goal of the organization.
-        seen_by_actor = Case(When(child__organization_id=actor.organization_id, then=Value(True)), default=Value(False))
+        seen, seen_params = "c.organization_id = %s", [actor.organization_id]
     else:
-        seen_by_actor = Exists(visible_goals(actor=actor).filter(pk=OuterRef("child_id")))
-    rows = (
-        GoalAlignment.objects.filter(parent_id__in=parent_ids)
-        .exclude(child__status=GoalStatus.DROPPED)
-        .values("parent_id", "weight", *(f"child__{f}" for f in _CHILD_FIELDS))
-        .annotate(child_visible=seen_by_actor)
-    )
+        visible_sql, visible_params = visible_goals(actor=actor).values("id").query.sql_with_params()
+        seen, seen_params = f"c.id IN ({visible_sql})", list(visible_params)
+    query = _CHILDREN_SQL.format(seen=seen, parents=parents_sql)
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*seen_params, *parents_params, GoalStatus.DROPPED])
+        rows = cursor.fetchall()
     parts: dict[int, list[tuple[str, float]]] = defaultdict(list)
-    seen: dict[int, int] = defaultdict(int)
-    for row in rows:
-        code = goal_health(_as_goal(row, "child__"), settings_row, today).code
-        parts[row["parent_id"]].append((code, float(row["weight"])))
-        seen[row["parent_id"]] += 1 if row["child_visible"] else 0
-    return {pid: ChildFacts(evidence=evidence_from(p), visible=seen[pid], total=len(p)) for pid, p in parts.items()}
+    seen_count: dict[int, int] = defaultdict(int)
+    for parent_id, weight, *facts, child_visible in rows:
+        child = SimpleNamespace(**dict(zip(_CHILD_FIELDS, facts, strict=True)))
+        parts[parent_id].append((goal_health(child, settings_row, today).code, float(weight)))
+        seen_count[parent_id] += 1 if child_visible else 0
+    return {
+        pid: ChildFacts(evidence=evidence_from(p), visible=seen_count[pid], total=len(p)) for pid, p in parts.items()
+    }
 
 
 def goal_rolled_health(*, actor: Membership, goal: Goal, settings_row: GoalSettings | None = None, today=None):
@@ -583,21 +615,41 @@ class _TeamRows:
     goals: list[Goal]  # every goal listed
 
 
-_TEAM_GOALS_SQL = "SELECT * FROM goals_goal WHERE goals_goal.organization_id = %s AND goals_goal.id IN ({ids})"
-
-
 def _team_goals(actor: Membership, ids: list[int], *, teams: dict[int, Team], kept: Structure) -> dict[int, Goal]:
     """Goals of open teams by id: their owner team and cycle are in hand, so the goals are read alone (no joins)."""
     if not ids:
         return {}
-    marks = ", ".join(["%s"] * len(ids))
     cycles = {cycle.pk: cycle for cycle in kept.cycles}
-    found = {}
-    for goal in Goal.objects.raw(_TEAM_GOALS_SQL.format(ids=marks), [actor.organization_id, *ids]):
-        goal.owner_team = teams[goal.owner_team_id]
-        if goal.cycle_id in cycles:
-            goal.cycle = cycles[goal.cycle_id]
-        found[goal.pk] = goal
+    query = (
+        f"SELECT {plainsql.select_list(Goal, 'g')} FROM goals_goal g "  # noqa: S608 - column names and placeholders
+        f"WHERE g.organization_id = %s AND g.id IN ({', '.join(['%s'] * len(ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [actor.organization_id, *ids])
+        found = {}
+        for (goal,) in plainsql.load(cursor.fetchall(), Goal):
+            goal.owner_team = teams[goal.owner_team_id]
+            if goal.cycle_id in cycles:
+                goal.cycle = cycles[goal.cycle_id]
+            found[goal.pk] = goal
+    return found
+
+
+def _members(actor: Membership, ids: list[int]) -> dict[int, Membership]:
+    """People of open teams by id, with their user: one plain statement."""
+    if not ids:
+        return {}
+    query = (
+        f"SELECT {plainsql.select_list(Membership, 'm')}, {plainsql.select_list(User, 'u')} "  # noqa: S608 - as above
+        "FROM accounts_membership m JOIN accounts_user u ON u.id = m.user_id "
+        f"WHERE m.organization_id = %s AND m.id IN ({', '.join(['%s'] * len(ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [actor.organization_id, *ids])
+        found = {}
+        for member, user in plainsql.load(cursor.fetchall(), Membership, User):
+            member.user = user
+            found[member.pk] = member
     return found
 
 
@@ -616,13 +668,7 @@ def _team_listings(actor: Membership, goals, open_teams: dict[int, Team], limit:
     goal_ids = [r[3] for r in rows if r[0] == "g"]
     member_ids = [r[3] for r in rows if r[0] == "p"]
     goals_by_id = _team_goals(actor, goal_ids, teams=open_teams, kept=kept)
-    members_by_id = (
-        Membership.objects.filter(organization_id=actor.organization_id, pk__in=member_ids)
-        .select_related("user")
-        .in_bulk()
-        if member_ids
-        else {}
-    )
+    members_by_id = _members(actor, member_ids)
     teams_by_id = {t.id: t for t in kept.teams} if any(r[0] == "t" for r in rows) else {}
     order = {"g": 0, "t": 1, "p": 2}
     sections: dict[str, list] = defaultdict(list)

@@ -800,7 +800,7 @@ def _build(*, actor, scope, nodes, cycle, cycles, choices, today, reach: Reach, 
         .annotate(health_code=health, behind=behind)
         .filter(health_code__in=NEEDS_ATTENTION)
         .annotate(total=Window(Count("id")))
-        .order_by(F("behind").desc(nulls_last=True), "title")
+        .order_by(F("behind").desc(nulls_last=True), "title", "id")
         .values_list("id", "behind", "total")[:LIST_LIMIT]
     )
     attention_visible = furthest[0][2] if furthest else 0
@@ -902,7 +902,7 @@ def _build(*, actor, scope, nodes, cycle, cycles, choices, today, reach: Reach, 
         .filter(_visible_q(actor, "goal__", reach))
         .select_related("goal", "author__user", "help_from__user")
         .annotate(total=Window(Count("id")))
-        .order_by("-created_at")[:LIST_LIMIT]
+        .order_by("-created_at", "-id")[:LIST_LIMIT]
     )
     week_start = _week_start(actor, today)
     celebrations = list(
@@ -915,7 +915,7 @@ def _build(*, actor, scope, nodes, cycle, cycles, choices, today, reach: Reach, 
             milestones=Window(Sum(Case(When(kind=CelebrationKind.MILESTONE, then=Value(1)), default=Value(0)))),
             targets=Window(Sum(Case(When(kind=CelebrationKind.KR_TARGET, then=Value(1)), default=Value(0)))),
         )
-        .order_by("-created_at")[:LIST_LIMIT]
+        .order_by("-created_at", "-id")[:LIST_LIMIT]
     )
     first = celebrations[0] if celebrations else None
 
