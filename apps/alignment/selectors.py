@@ -206,10 +206,12 @@ class ChildFacts:
     total: int  # contributors (not dropped), seen or not
 
 
+# The child is ``goals_goal`` itself, so the visibility clause (``_goal_where``) tests the joined row.
 _CHILDREN_SQL = """
-SELECT a.parent_id, a.weight, c.progress, c.start_date, c.due_date, c.status, c.confidence, c.confidence_note, {seen}
-FROM goals_goalalignment a JOIN goals_goal c ON c.id = a.child_id
-WHERE a.parent_id IN ({parents}) AND c.status <> %s
+SELECT a.parent_id, a.weight, goals_goal.progress, goals_goal.start_date, goals_goal.due_date, goals_goal.status,
+       goals_goal.confidence, goals_goal.confidence_note, ({seen})
+FROM goals_goalalignment a JOIN goals_goal ON goals_goal.id = a.child_id
+WHERE a.parent_id IN ({parents}) AND goals_goal.status <> %s
 """
 
 
@@ -225,13 +227,9 @@ def children_facts(*, actor: Membership, parent_ids, settings_row: GoalSettings,
         if not parents_params:
             return {}
         parents_sql = ", ".join(["%s"] * len(parents_params))
-    if actor.role == Role.ADMIN:
-        # An admin sees every goal of the organization: a test on the joined row, not a subquery
-        # that reads every goal of the organization.
-        seen, seen_params = "c.organization_id = %s", [actor.organization_id]
-    else:
-        visible_sql, visible_params = visible_goals(actor=actor).values("id").query.sql_with_params()
-        seen, seen_params = f"c.id IN ({visible_sql})", list(visible_params)
+    # Whether the actor may see each contributor: the visibility rules tested on the joined row (their
+    # subqueries are the actor's few teams and reports), never a subquery over every visible goal.
+    seen, seen_params = _goal_where(visible_goals(actor=actor))
     query = _CHILDREN_SQL.format(seen=seen, parents=parents_sql)
     with connection.cursor() as cursor:
         cursor.execute(query, [*seen_params, *parents_params, GoalStatus.DROPPED])
