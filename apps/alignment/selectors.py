@@ -215,6 +215,14 @@ WHERE a.parent_id IN ({parents}) AND goals_goal.status <> %s
 """
 
 
+_CHILDREN_COLUMNS = (
+    None,
+    GoalAlignment._meta.get_field("weight"),
+    *(Goal._meta.get_field(name) for name in _CHILD_FIELDS),
+    None,
+)
+
+
 def children_facts(*, actor: Membership, parent_ids, settings_row: GoalSettings, today: date) -> dict[int, ChildFacts]:
     """Status evidence and contributor counts for many goals (ids, or a queryset of ids): one statement.
 
@@ -233,7 +241,7 @@ def children_facts(*, actor: Membership, parent_ids, settings_row: GoalSettings,
     query = _CHILDREN_SQL.format(seen=seen, parents=parents_sql)
     with connection.cursor() as cursor:
         cursor.execute(query, [*seen_params, *parents_params, GoalStatus.DROPPED])
-        rows = cursor.fetchall()
+        rows = plainsql.convert(cursor.fetchall(), _CHILDREN_COLUMNS)
     parts: dict[int, list[tuple[str, float]]] = defaultdict(list)
     seen_count: dict[int, int] = defaultdict(int)
     for parent_id, weight, *facts, child_visible in rows:
