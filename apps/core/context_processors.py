@@ -1,13 +1,14 @@
 from functools import cache
 
 from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 # The links of the page header, by name: the same for every page, so reversed once per process (and prefix).
 NAV_ROUTES = {
     "home": "core:home",
     "dashboard": "dashboards:team",
     "goals": "goals:mine",
+    "alignment": "alignment:tree",
     "checkin": "checkins:week",
     "review": "checkins:team",
     "templates": "goals:templates",
@@ -24,7 +25,13 @@ NAV_ROUTES = {
 
 @cache
 def _nav(prefix: str, urlconf: str | None) -> dict[str, str]:
-    return {name: reverse(route, urlconf=urlconf) for name, route in NAV_ROUTES.items()}
+    links = {}
+    for name, route in NAV_ROUTES.items():
+        try:
+            links[name] = reverse(route, urlconf=urlconf)
+        except NoReverseMatch:  # an app that is not installed (the alignment pages are optional)
+            continue
+    return links
 
 
 def goalsite(request):

@@ -174,3 +174,12 @@ def test_main_navigation_offers_the_dashboard_to_managers_and_one_goals_link_to_
     for client in (manager_client, admin_client):
         nav = _main_nav(client.get(reverse("goals:mine")).content.decode())
         assert f'<a href="{reverse("dashboards:team")}" >Dashboard</a>' in nav
+
+
+def test_everyone_reaches_the_alignment_tree_from_the_main_navigation(member_client, manager_client):
+    tree = reverse("alignment:tree")
+    for client in (member_client, manager_client):
+        nav = _main_nav(client.get(reverse("goals:mine")).content.decode())
+        assert f'<a href="{tree}" >Alignment</a>' in nav
+    on_tree = _main_nav(member_client.get(tree).content.decode())
+    assert f'<a href="{tree}" aria-current="page">Alignment</a>' in on_tree
