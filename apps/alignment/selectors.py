@@ -17,22 +17,9 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from django.db import connection
-from django.db.models import (
-    Avg,
-    Case,
-    Count,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-    Window,
-)
+from django.db.models import Avg, Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.query import QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import Membership, Role, Team, TeamKind, TeamMembership, TeamRole, User
