@@ -12,11 +12,12 @@ from html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.accounts.models import TeamKind
+from apps.goals.evidence import RolledHealth
 from apps.goals.models import Cycle, Goal, GoalStatus, Visibility
 from apps.goals.selectors import GoalHealth
 from apps.goals.templatetags.goals import num, pct, plain_num, progress_bar, status_badge
 
-from .selectors import Node, RolledHealth
+from .selectors import Node
 from .tree import Links
 
 KIND_LABELS = dict(TeamKind.choices)

@@ -26,6 +26,7 @@ from apps.accounts.models import Membership, Role, Team, TeamKind, TeamMembershi
 from apps.checkins.models import CheckIn
 from apps.core import dataversion, plainsql
 from apps.core.selectors import get_or_404
+from apps.goals.evidence import Evidence, RolledHealth, evidence_from, rolled_health
 from apps.goals.models import (
     Cycle,
     Goal,
@@ -36,7 +37,7 @@ from apps.goals.models import (
     Visibility,
 )
 from apps.goals.permissions import can_edit_goal
-from apps.goals.selectors import LABELS, SYMBOLS, GoalHealth, cycle_setup, goal_health, visible_goals
+from apps.goals.selectors import cycle_setup, goal_health, visible_goals
 
 from .services import can_change_link
 
@@ -45,10 +46,6 @@ STALE_DAYS = 14  # two weekly check-in cadences
 MAX_PATHS = 12
 PATH_DEPTH = 50
 
-# Status evidence: an objective is at most as healthy as its contributors say.
-OFF_SHARE = 0.5  # at least half of the contributing weight off track → at most off track
-RISK_SHARE = 0.25  # at least a quarter at risk or off track → at most at risk
-RANK = {"on_track": 0, "not_started": 0, "at_risk": 1, "off_track": 2}
 PACE_CODES = ("on_track", "at_risk", "off_track", "not_started")
 STATUS_CHOICES = [
     ("on_track", "● On track"),
@@ -81,95 +78,6 @@ _get_or_404 = get_or_404
 def goal_settings(*, actor: Membership) -> GoalSettings:
     settings_row, _ = GoalSettings.objects.get_or_create(organization_id=actor.organization_id)
     return settings_row
-
-
-# --- status roll-up ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What the goals contributing to an objective say about it (hidden ones counted, never named)."""
-
-    counted: int = 0
-    off: int = 0
-    risk: int = 0
-    off_share: float = 0.0
-    risk_share: float = 0.0
-
-    @property
-    def code(self) -> str | None:
-        if self.counted == 0:
-            return None
-        if self.off_share >= OFF_SHARE - 1e-9:
-            return "off_track"
-        if self.off_share + self.risk_share >= RISK_SHARE - 1e-9:
-            return "at_risk"
-        return None
-
-    @property
-    def text(self) -> str:
-        if not self.counted:
-            return ""
-        noun = "contributing goal" if self.counted == 1 else "contributing goals"
-        bits = []
-        if self.off:
-            bits.append(f"{self.off} of {self.counted} {noun} off track, weighted {round(self.off_share * 100)} %")
-        if self.risk:
-            lead = f"{self.risk} at risk" if self.off else f"{self.risk} of {self.counted} {noun} at risk"
-            bits.append(f"{lead}, weighted {round(self.risk_share * 100)} %")
-        if not bits:
-            return (
-                f"All {self.counted} {noun} on track or done." if self.counted > 1 else "Its contributing goal is fine."
-            )
-        return "; ".join(bits) + "."
-
-
-def evidence_from(parts: list[tuple[str, float]]) -> Evidence:
-    """Evidence from (contributor status code, link weight) pairs; missed counts as off track."""
-    if not parts:
-        return Evidence()
-    total = sum(w for _, w in parts if w > 0)
-    if total > 0:
-        share = [(code, w / total if w > 0 else 0.0) for code, w in parts]
-    else:
-        share = [(code, 1 / len(parts)) for code, _ in parts]
-    off = [(c, s) for c, s in share if c in ("off_track", "missed")]
-    risk = [(c, s) for c, s in share if c == "at_risk"]
-    return Evidence(
-        counted=len(parts),
-        off=len(off),
-        risk=len(risk),
-        off_share=sum(s for _, s in off),
-        risk_share=sum(s for _, s in risk),
-    )
-
-
-@dataclass(frozen=True)
-class RolledHealth:
-    """A goal's status after the roll-up: its own (pace or the owner's call), capped by the evidence.
-
-    Has the attributes ``status_badge`` and ``progress_bar`` read from ``GoalHealth``.
-    """
-
-    code: str
-    label: str
-    symbol: str
-    expected: float | None
-    why: str
-    own: GoalHealth
-    evidence: Evidence
-    lowered: bool
-
-
-def rolled_health(own: GoalHealth, evidence: Evidence) -> RolledHealth:
-    capped = evidence.code
-    if own.code in RANK and capped and RANK[capped] > RANK[own.code]:
-        why = f"At most {LABELS[capped].lower()} because of its contributors: {evidence.text} Own pace: {own.why}"
-        return RolledHealth(capped, LABELS[capped], SYMBOLS[capped], own.expected, why, own, evidence, True)
-    why = own.why
-    if evidence.counted and own.code in RANK:
-        why = f"{own.why} Contributors: {evidence.text}"
-    return RolledHealth(own.code, own.label, own.symbol, own.expected, why, own, evidence, False)
 
 
 def _as_goal(row: dict, prefix: str = "") -> SimpleNamespace:

@@ -71,7 +71,8 @@ from apps.accounts.models import Membership, Team, TeamMembership, TeamRole
 from apps.checkins.models import Blocker, Celebration, CelebrationKind, CheckIn
 from apps.core import dataversion
 from apps.goals import progress as arithmetic
-from apps.goals.models import Cycle, Goal, GoalSettings, GoalStatus, Visibility
+from apps.goals.evidence import RolledHealth, evidence_from_totals, rolled_health
+from apps.goals.models import Cycle, Goal, GoalAlignment, GoalSettings, GoalStatus, Visibility
 from apps.goals.selectors import LABELS, SYMBOLS, GoalHealth, cycle_setup, goal_health
 
 from . import history, sql, weeks
@@ -363,7 +364,7 @@ def _heat(count: int, total: int) -> int:
 @dataclass
 class ObjectiveRow:
     goal: Goal
-    health: GoalHealth
+    health: RolledHealth  # its own pace, capped by what its contributors say
     aligned: int  # goals aligned to it (all of them: a number, never names)
 
 
@@ -588,10 +589,13 @@ def _aggregates(
     Private goals included (these are aggregates). Rows: ('g', group, status, goals, progress sum)
     per sub-team; ('t', –, status, goals, progress sum) over the scope, each goal once; ('o', …) the
     objectives; ('w', –, week, goals, progress sum) each week of the cycle (each goal's best check-in
-    of the week), or only the weeks from ``since`` on.
+    of the week), or only the weeks from ``since`` on; ('e', objective, status, contributors, link
+    weight sum): the goals aligned to each objective by their own status (the status roll-up's
+    evidence, ``goals.evidence``; dropped ones do not count, hidden ones do).
     """
-    goal_t, checkin_t = Goal._meta.db_table, CheckIn._meta.db_table
+    goal_t, checkin_t, link_t = Goal._meta.db_table, CheckIn._meta.db_table, GoalAlignment._meta.db_table
     health = sql.health_sql("g", today, at_risk_gap=settings.at_risk_gap, off_track_gap=settings.off_track_gap)
+    child_health = sql.health_sql("ch", today, at_risk_gap=settings.at_risk_gap, off_track_gap=settings.off_track_gap)
     objectives = ", ".join(str(int(i)) for i in scope.objective_team_ids) or "-1"
     statuses = ", ".join(f"'{s}'" for s in COUNTED_STATUSES)
     first_week = max(cycle.starts_on, since) if since is not None else cycle.starts_on
@@ -634,6 +638,14 @@ def _aggregates(
     UNION ALL
     SELECT 'w', NULL, {week_text}, COUNT(*), SUM(c.progress) FROM weekly c GROUP BY c.period_start
     """  # noqa: S608 - table names, ids, ints and dates from the code; nothing from the request
+    # The few objectives' contributors, found by index (never under the hash joins below).
+    evidence_sql = f"""
+    SELECT 'e', a.parent_id, {child_health}, COUNT(*), SUM(a.weight)
+    FROM {link_t} a JOIN {goal_t} p ON p.id = a.parent_id JOIN {goal_t} ch ON ch.id = a.child_id
+    WHERE p.owner_team_id IN ({objectives}) AND p.cycle_id = {cycle_id} AND p.status IN ({statuses})
+        AND ch.status <> '{GoalStatus.DROPPED.value}'
+    GROUP BY 2, 3
+    """  # noqa: S608 - as above
     if weeks.enabled() and len(team_groups) + len(person_groups) > HASH_JOIN_OWNERS:
         # The planner cannot tell how many goals the VALUES lists select (it guesses a few
         # hundred) and walks the weekly rows goal by goal: 48,000 index probes for the whole
@@ -641,13 +653,16 @@ def _aggregates(
         # round trip: several statements without parameters run as one (implicit) transaction,
         # so SET LOCAL holds for the query and ends with it (or is put back, inside a transaction).
         with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL enable_nestloop = off; {query}; SET LOCAL enable_nestloop = DEFAULT")
+            cursor.execute(
+                f"SET LOCAL enable_nestloop = off; {query}; SET LOCAL enable_nestloop = DEFAULT; {evidence_sql}"
+            )
             cursor.nextset()
             rows = cursor.fetchall()
             cursor.nextset()
-            return rows
+            cursor.nextset()
+            return rows + cursor.fetchall()
     with connection.cursor() as cursor:
-        cursor.execute(query)
+        cursor.execute(f"{query} UNION ALL {evidence_sql}")
         return cursor.fetchall()
 
 
@@ -713,6 +728,7 @@ def _build(*, actor, scope, nodes, cycle, cycles, choices, today, reach: Reach, 
     totals: dict[str, tuple[int, float]] = {}
     objectives_count, objectives_sum = 0, 0.0
     weekly: list[tuple[date, int, float]] = []
+    evidence: dict[int, dict[str, tuple[int, float]]] = {}  # objective id -> its contributors by status
     # The weeks already over are kept between requests (dashboards.history); only this week is read.
     groups_hash = hashlib.blake2b(repr(sorted(team_groups.items())).encode(), digest_size=8).hexdigest()
     scope_key = f"{scope.team.id if scope.team is not None and not scope.is_org else 'org'}.{groups_hash}"
@@ -733,6 +749,8 @@ def _build(*, actor, scope, nodes, cycle, cycles, choices, today, reach: Reach, 
             objectives_count, objectives_sum = n, total
         elif kind == "w" and key is not None:
             weekly.append((_as_date(key), n, total))
+        elif kind == "e":
+            evidence.setdefault(group, {})[key] = (n, total)
     if kept is None:
         history.keep(
             actor.organization_id, scope_key, cycle.pk, week, stamp,
@@ -813,8 +831,10 @@ def _build(*, actor, scope, nodes, cycle, cycles, choices, today, reach: Reach, 
         .order_by("title", "pk")
     )
     objective_teams = set(scope.objective_team_ids)
-    objectives = [
-        ObjectiveRow(g, goal_health(g, settings, today), g.aligned)
+    objectives = [  # each at most as healthy as its contributors say, as in the alignment tree
+        ObjectiveRow(
+            g, rolled_health(goal_health(g, settings, today), evidence_from_totals(evidence.get(g.pk, {}))), g.aligned
+        )
         for g in listed
         if g.owner_team_id in objective_teams
     ]

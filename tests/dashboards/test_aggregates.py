@@ -128,3 +128,40 @@ def test_status_in_sql_matches_goal_health(world, cycle, confidence):
     got = dict(Goal.objects.filter(pk__in=[g.pk for g in cases]).annotate(h=RawSQL(sql, [])).values_list("pk", "h"))
     for goal in cases:
         assert got[goal.pk] == goal_health(goal, settings_row, today).code, (goal.start_date, goal.progress)
+
+
+def _link(child: Goal, parent: Goal, weight: str = "1") -> None:
+    from decimal import Decimal
+
+    from apps.goals.models import GoalAlignment
+
+    GoalAlignment.objects.create(organization=parent.organization, child=child, parent=parent, weight=Decimal(weight))
+
+
+def test_an_objective_is_at_most_as_healthy_as_its_contributors_say_as_in_the_tree(world, cycle, manager_client):
+    """On pace itself, the objective is capped at off track by its heavier off-track contributors (one of
+    them private, counted but never named); a dropped contributor does not count. The dashboard shows the
+    same status, with the same reason, as the alignment roll-up."""
+    from apps.alignment.selectors import goal_rolled_health
+
+    objective = make_goal(cycle, owner_team=world.team, status_code="on_track", title="Rockets objective")
+    _link(make_goal(cycle, owner_member=world.member, status_code="on_track"), objective, "1")
+    _link(make_goal(cycle, owner_member=world.member, status_code="off_track", visibility="private"), objective, "2")
+    _link(make_goal(cycle, owner_member=world.manager, status_code="at_risk"), objective, "1")
+    dropped = make_goal(cycle, owner_member=world.manager, status_code="on_track")
+    _link(dropped, objective, "5")
+    Goal.objects.filter(pk=dropped.pk).update(status="dropped")
+    other = make_goal(cycle, owner_team=world.team, status_code="at_risk", title="Rockets second objective")
+
+    data = selectors.team_dashboard(actor=world.manager, team_param=str(world.team.public_id))
+    rows = {row.goal.pk: row.health for row in data.objectives}
+    capped = rows[objective.pk]
+    assert (capped.code, capped.lowered, capped.own.code) == ("off_track", True, "on_track")
+    assert capped.evidence.counted == 3 and capped.evidence.off == 1 and capped.evidence.risk == 1
+    assert capped.evidence.off_share == pytest.approx(0.5)
+    assert (rows[other.pk].code, rows[other.pk].lowered) == ("at_risk", False)  # no contributors: its own pace
+    tree = goal_rolled_health(actor=world.admin, goal=Goal.objects.get(pk=objective.pk))
+    assert (tree.code, tree.why, tree.evidence) == (capped.code, capped.why, capped.evidence)
+
+    html = manager_client.get("/dashboard/").content.decode()
+    assert "capped by its contributors: 1 of 3 contributing goals off track, weighted 50 %" in html
