@@ -13,6 +13,7 @@ everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from .selectors import LABELS, SYMBOLS, GoalHealth
 
@@ -20,6 +21,8 @@ OFF_SHARE = 0.5  # at least half of the contributing weight off track → at mos
 RISK_SHARE = 0.25  # at least a quarter at risk or off track → at most at risk
 RANK = {"on_track": 0, "not_started": 0, "at_risk": 1, "off_track": 2}
 OFF_CODES = ("off_track", "missed")
+# What goal_health reads of a goal.
+_HEALTH_FIELDS = ("progress", "start_date", "due_date", "status", "confidence", "confidence_note")
 
 
 @dataclass(frozen=True)
@@ -120,3 +123,20 @@ def rolled_health(own: GoalHealth, evidence: Evidence) -> RolledHealth:
     if evidence.counted and own.code in RANK:
         why = f"{own.why} Contributors: {evidence.text}"
     return RolledHealth(own.code, own.label, own.symbol, own.expected, why, own, evidence, False)
+
+
+def goal_evidence(goal, settings_row, today) -> Evidence:
+    """What every goal aligned to ``goal`` says (dropped ones aside, hidden ones counted): one query."""
+    from .models import GoalAlignment, GoalStatus
+    from .selectors import goal_health
+
+    links = (
+        GoalAlignment.objects.filter(parent=goal)
+        .exclude(child__status=GoalStatus.DROPPED)
+        .values_list("weight", *(f"child__{name}" for name in _HEALTH_FIELDS))
+    )
+    parts = []
+    for weight, *facts in links:
+        child = SimpleNamespace(**dict(zip(_HEALTH_FIELDS, facts, strict=True)))
+        parts.append((goal_health(child, settings_row, today).code, float(weight)))
+    return evidence_from(parts)

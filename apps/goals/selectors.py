@@ -421,11 +421,14 @@ class ProgressBreakdown:
     total: float
 
 
-def progress_breakdown(*, goal: Goal, settings_row: GoalSettings, children) -> ProgressBreakdown:
+def progress_breakdown(
+    *, goal: Goal, settings_row: GoalSettings, children, contributors: int | None = None
+) -> ProgressBreakdown:
     """The parts of a goal's progress as services.goal_recompute_progress combines them.
 
     ``children`` are the alignment links the actor can see; aligned goals they cannot
-    see still count and are reported as a number only.
+    see still count and are reported as a number only. ``contributors``: how many goals
+    (not dropped) are aligned to it in all, when already known.
     """
     mode = settings_row.rollup_mode
     child_parts: list[tuple[str, str, float, float]] = []
@@ -433,7 +436,11 @@ def progress_breakdown(*, goal: Goal, settings_row: GoalSettings, children) -> P
     if mode in (GoalSettings.RollupMode.CHILDREN, GoalSettings.RollupMode.BOTH):
         shown = [link for link in children if link.child.status != GoalStatus.DROPPED]
         child_parts = [("aligned goal", link.child.title, link.child.progress, float(link.weight)) for link in shown]
-        total_links = GoalAlignment.objects.filter(parent=goal).exclude(child__status=GoalStatus.DROPPED).count()
+        total_links = (
+            contributors
+            if contributors is not None
+            else GoalAlignment.objects.filter(parent=goal).exclude(child__status=GoalStatus.DROPPED).count()
+        )
         hidden = max(0, total_links - len(shown))
     has_children = bool(child_parts) or hidden > 0
     parts: list[tuple[str, str, float, float]] = []

@@ -495,3 +495,19 @@ def test_templates_have_no_inline_styles_or_scripts():
         source = template.read_text()
         assert "style=" not in source and "<script" not in source, template.name
         assert not re.search(r"\son[a-z]+=", source), template.name
+
+
+def test_a_goal_page_shows_the_rolled_up_status_the_tree_shows(aw, client_for):
+    """Rated on track by its owner, Rockets' objective is capped at off track by its two contributors (one
+    private: counted, never named); the goal page says so in its header, as the tree does."""
+    from apps.alignment import selectors as al_selectors
+
+    Goal.objects.filter(pk=aw.rockets_goal.pk).update(confidence="on_track")
+    Goal.objects.filter(pk__in=[aw.member_goal.pk, aw.private_goal.pk]).update(confidence="off_track")
+    for viewer in (aw.manager, aw.peer):
+        rolled = al_selectors.goal_rolled_health(actor=viewer, goal=Goal.objects.get(pk=aw.rockets_goal.pk))
+        assert (rolled.code, rolled.lowered) == ("off_track", True)
+        html = client_for(viewer).get(reverse("goals:detail", args=[aw.rockets_goal.public_id])).content.decode()
+        header = html[html.index('class="goal-summary') :][:1500]
+        assert "Off track" in header and "On track" not in header
+        assert "At most off track because of its contributors: 2 of 2 contributing goals off track" in header

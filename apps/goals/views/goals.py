@@ -21,6 +21,7 @@ from apps.core.http import apply_validation_error, redirect_or_htmx
 from apps.core.types import AuthedRequest
 
 from .. import selectors, services
+from ..evidence import goal_evidence, rolled_health
 from ..forms import (
     CarryOverForm,
     CloseForm,
@@ -79,7 +80,9 @@ def _detail_context(actor, goal: Goal, **overrides) -> dict:
     """Everything the goal page and its regions show (the goal comes from ``selectors.goal_detail``)."""
     today = timezone.localdate()
     settings_row = selectors.goal_settings(actor=actor)
-    health = selectors.goal_health(goal, settings_row, today)
+    # Its own pace, capped by what the goals aligned to it say (as the alignment tree and dashboards show it).
+    evidence = goal_evidence(goal, settings_row, today)
+    health = rolled_health(selectors.goal_health(goal, settings_row, today), evidence)
     children = list(selectors.goal_children(actor=actor, goal=goal))
     kr_forms = overrides.pop("kr_forms", {})
     # Pace applies to an active goal only; a draft or closed goal's bars show progress alone.
@@ -113,7 +116,9 @@ def _detail_context(actor, goal: Goal, **overrides) -> dict:
         "steps": steps,
         "parents": list(selectors.goal_parents(actor=actor, goal=goal)),
         "children": children,
-        "breakdown": selectors.progress_breakdown(goal=goal, settings_row=settings_row, children=children),
+        "breakdown": selectors.progress_breakdown(
+            goal=goal, settings_row=settings_row, children=children, contributors=evidence.counted
+        ),
         "smart": services.smart_report(goal, today=today),
         "events": list(selectors.goal_events(goal=goal, limit=8)),
         "today": today,
