@@ -125,18 +125,26 @@ def rolled_health(own: GoalHealth, evidence: Evidence) -> RolledHealth:
     return RolledHealth(own.code, own.label, own.symbol, own.expected, why, own, evidence, False)
 
 
-def goal_evidence(goal, settings_row, today) -> Evidence:
-    """What every goal aligned to ``goal`` says (dropped ones aside, hidden ones counted): one query."""
+def goals_evidence(goal_ids, settings_row, today) -> dict[int, Evidence]:
+    """What the goals aligned to each of ``goal_ids`` say (dropped ones aside, hidden ones counted): one query.
+
+    Goals nobody contributes to are left out (their evidence is ``Evidence()``).
+    """
     from .models import GoalAlignment, GoalStatus
     from .selectors import goal_health
 
     links = (
-        GoalAlignment.objects.filter(parent=goal)
+        GoalAlignment.objects.filter(parent_id__in=list(goal_ids))
         .exclude(child__status=GoalStatus.DROPPED)
-        .values_list("weight", *(f"child__{name}" for name in _HEALTH_FIELDS))
+        .values_list("parent_id", "weight", *(f"child__{name}" for name in _HEALTH_FIELDS))
     )
-    parts = []
-    for weight, *facts in links:
+    parts: dict[int, list[tuple[str, float]]] = {}
+    for parent_id, weight, *facts in links:
         child = SimpleNamespace(**dict(zip(_HEALTH_FIELDS, facts, strict=True)))
-        parts.append((goal_health(child, settings_row, today).code, float(weight)))
-    return evidence_from(parts)
+        parts.setdefault(parent_id, []).append((goal_health(child, settings_row, today).code, float(weight)))
+    return {parent_id: evidence_from(p) for parent_id, p in parts.items()}
+
+
+def goal_evidence(goal, settings_row, today) -> Evidence:
+    """``goals_evidence`` for one goal."""
+    return goals_evidence([goal.pk], settings_row, today).get(goal.pk, Evidence())

@@ -343,7 +343,7 @@ class GoalRow:
     """One line of the My goals list: the goal, its status and what it contributes to."""
 
     goal: Goal
-    health: GoalHealth
+    health: GoalHealth  # rolled up: goals.evidence.RolledHealth, which reads the same
     parents: list
     step: int | None
     steps: int
@@ -375,13 +375,18 @@ def my_goals_overview(*, actor: Membership, cycle: Cycle | None, today: date | N
     """My goals grouped for the page: a fixed number of queries however many goals there are."""
     today = today or timezone.localdate()
     settings_row = goal_settings(actor=actor)
+    from .evidence import Evidence, goals_evidence, rolled_health
+
     groups: dict[str, list[GoalRow]] = {"active": [], "drafts": [], "closed": [], "open_ended": []}
-    for goal in my_goals(actor=actor, cycle=cycle):
+    goals = list(my_goals(actor=actor, cycle=cycle))
+    # Each goal at most as healthy as the goals aligned to it say (as everywhere else).
+    evidence = goals_evidence([goal.pk for goal in goals], settings_row, today) if goals else {}
+    for goal in goals:
         milestones = goal.milestones.all()
         step, steps = plan_position(milestones) if goal.framework == "plan" else (None, len(milestones))
         row = GoalRow(
             goal=goal,
-            health=goal_health(goal, settings_row, today),
+            health=rolled_health(goal_health(goal, settings_row, today), evidence.get(goal.pk, Evidence())),
             parents=list(goal.parent_links.all()),
             step=step,
             steps=steps,

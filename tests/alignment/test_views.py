@@ -511,3 +511,16 @@ def test_a_goal_page_shows_the_rolled_up_status_the_tree_shows(aw, client_for):
         header = html[html.index('class="goal-summary') :][:1500]
         assert "Off track" in header and "On track" not in header
         assert "At most off track because of its contributors: 2 of 2 contributing goals off track" in header
+
+
+def test_my_goals_lists_an_objective_by_its_rolled_up_status(aw, client_for):
+    from apps.goals.selectors import my_goals_overview
+
+    Goal.objects.filter(pk=aw.rockets_goal.pk).update(confidence="on_track")
+    Goal.objects.filter(pk__in=[aw.member_goal.pk, aw.private_goal.pk]).update(confidence="off_track")
+    rows = {row.goal.pk: row.health for row in my_goals_overview(actor=aw.manager, cycle=aw.cycle).active}
+    assert (rows[aw.rockets_goal.pk].code, rows[aw.rockets_goal.pk].lowered) == ("off_track", True)
+    html = client_for(aw.manager).get(reverse("goals:mine")).content.decode()
+    before_title = html[: html.index(">Rockets ship twice as fast<")]
+    status = before_title[before_title.rindex('class="goal-row__status"') :]
+    assert "Off track" in status and "On track" not in status
