@@ -1,9 +1,16 @@
-"""The demo organization: believable people and teams, created idempotently."""
+"""The demo organization: believable people and teams, created idempotently.
+
+Everyone has been here for a while except the newest hire, a senior engineer
+who joined Platform a few days ago and has no goals yet (the alignment gaps
+page lists them among the people with no active goal this cycle).
+"""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from .models import Membership, Organization, Role, Team, TeamKind, TeamMembership, TeamRole, User
 
@@ -33,6 +40,7 @@ class DemoPerson:
     manages_team: bool
     manager: str | None
     time_zone: str
+    joined_days_ago: int | None = None  # a recent hire: joined this many days before the demo was seeded
 
 
 PEOPLE = [
@@ -82,6 +90,17 @@ PEOPLE = [
     ),
     DemoPerson("nora", "Nora Byrne", "UX researcher", Role.MEMBER, "Design & Research", False, "hana", "Europe/Dublin"),
     DemoPerson("alex", "Alex Rivera", "People operations", Role.ADMIN, "Brightwave", False, "maya", "America/New_York"),
+    DemoPerson(
+        "elif",
+        "Elif Yılmaz",
+        "Senior software engineer",
+        Role.MEMBER,
+        "Platform",
+        False,
+        "sam",
+        "Europe/Istanbul",
+        joined_days_ago=3,
+    ),
 ]
 
 
@@ -104,11 +123,13 @@ def seed_people() -> tuple[Organization, dict[str, Membership]]:
         user = User.objects.filter(email=demo_email(person.key)).first()
         if user is None:
             password_hash = password_hash or make_password(DEMO_PASSWORD)
+            joined = timezone.now() - timedelta(days=person.joined_days_ago or 0)
             user = User.objects.create(
                 email=demo_email(person.key),
                 password=password_hash,
                 full_name=person.name,
                 time_zone=person.time_zone,
+                date_joined=joined,
             )
         membership, _ = Membership.objects.update_or_create(
             user=user,

@@ -2,8 +2,10 @@
 
 Values walk from each key result's start to its current value (set by the goals
 demo), with the wobble real weeks have; confidence drifts with progress; wins,
-blockers and next steps come from small role-neutral pools. Runs once per
-organization (skipped when check-ins exist).
+blockers and next steps come from small role-neutral pools. One goal went quiet:
+its owner still checks in on their other goals, but its last check-in (and last
+value update) is about three weeks old, so it shows among the alignment gaps.
+Runs once per organization (skipped when check-ins exist).
 """
 
 import random
@@ -14,7 +16,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from apps.goals.models import Goal, GoalStatus, KeyResult
+from apps.goals.models import EventKind, Goal, GoalEvent, GoalStatus, KeyResult
 
 from .models import Blocker, Celebration, CelebrationKind, CheckIn, CheckinSubmission, KeyResultUpdate, Kudos
 from .services import period_start
@@ -42,6 +44,14 @@ NEXT_STEPS = [
     "Split the remaining work into two smaller pieces.",
     "Ask my manager for help with the dependency on the other team.",
 ]
+# Goals whose check-ins stopped about three weeks ago: title → (no check-in after this long before
+# today, what the last one said was in the way).
+WENT_QUIET = {
+    "Retire the legacy reporting service": (
+        timedelta(days=18),  # its last check-in falls 18 to 24 days ago
+        "The latency work needs me full time until the schema change ships; this waits until then.",
+    ),
+}
 
 
 def _status_for(progress: float, expected: float) -> tuple[str, int]:
@@ -74,6 +84,9 @@ def seed_checkins(*, organization, members, today=None) -> int:
         if goal.start_date is None:
             continue
         end = min(goal.due_date or today, today) if goal.status == GoalStatus.ACTIVE else (goal.due_date or today)
+        quiet = WENT_QUIET.get(goal.title) if goal.status == GoalStatus.ACTIVE else None
+        if quiet:
+            end = min(end, today - quiet[0])
         week = period_start(goal.start_date)
         weeks = []
         while week <= end:
@@ -130,7 +143,8 @@ def seed_checkins(*, organization, members, today=None) -> int:
                     organization=organization, author=author, idempotency_key=uuid.uuid4(), period_start=week
                 )
                 submissions[key] = submission
-            has_blocker = status != "on_track" and rng.random() < 0.6
+            last_word = quiet[1] if quiet and index == len(weeks) else ""
+            has_blocker = (status != "on_track" and rng.random() < 0.6) or bool(last_word)
             checkin = CheckIn.objects.create(
                 organization=organization,
                 submission=submission,
@@ -141,7 +155,7 @@ def seed_checkins(*, organization, members, today=None) -> int:
                 status=status,
                 progress=round(progress_now, 4),
                 wins=rng.choice(WINS) if rng.random() < 0.8 else "",
-                blockers=rng.choice(BLOCKERS) if has_blocker else "",
+                blockers=last_word or (rng.choice(BLOCKERS) if has_blocker else ""),
                 next_steps=rng.choice(NEXT_STEPS),
             )
             CheckIn.objects.filter(pk=checkin.pk).update(created_at=moment)
@@ -167,6 +181,8 @@ def seed_checkins(*, organization, members, today=None) -> int:
                 )
                 Blocker.objects.filter(pk=blocker.pk).update(created_at=moment)
             created += 1
+        if quiet:  # its values were last updated with that last check-in
+            GoalEvent.objects.filter(goal=goal, kind=EventKind.KR_VALUE).update(created_at=moment)
         for kr in krs:
             if kr.progress >= 1.0:
                 celebration, made = Celebration.objects.get_or_create(

@@ -10,9 +10,14 @@ roll-up are exactly what real use produces:
   quarter, whatever the date);
 * company, department and team objectives owned by teams, personal goals
   aligned to them (a few left unaligned as gaps), mixed visibility, backward
-  plans, GROW sessions, feedback and a few career profiles.
+  plans, GROW sessions, feedback and a few career profiles;
+* the other gaps a real organization has: a team objective set this quarter
+  that no one's goal contributes to yet, and a goal with no cycle, started
+  months ago, that its owner stopped updating (the check-ins demo stops its
+  check-ins three weeks ago).
 
-Every person owns goals of all three frameworks across the two quarters.
+Every person owns goals of all three frameworks across the two quarters, except
+the newest hire, who joined days ago and has not set any yet.
 Idempotent: a goal is identified by owner, cycle and title; one that exists is
 left alone, so running the seed again creates nothing.
 """
@@ -77,6 +82,9 @@ class Spec:
     due_days_early: int = 0  # due this many days before the cycle ends
     horizon: str = "short"
     tags: str = ""
+    # A goal with no cycle begun earlier: it started (and was created) this many weeks ago, due this many from today.
+    started_weeks_ago: int = 0
+    due_in_weeks: int = 0
 
 
 def pct(title, start, target, direction="increase"):
@@ -255,6 +263,21 @@ TEAM_GOALS = [
         parent="pe",
         outcome="risk",
         visibility=Visibility.TEAM,
+    ),
+    Spec(
+        "design_a11y",
+        "team:Design & Research",
+        CURRENT,
+        Framework.OKR,
+        "Make Brightwave usable with a keyboard and a screen reader",
+        (
+            KR("Open WCAG 2.2 AA issues", "issues", 48, 0, "decrease"),
+            pct("Core flows passing an accessibility audit", 0, 100),
+        ),
+        parent="pe",
+        outcome="off",  # no goal contributes to it yet: a gap
+        description="Two enterprise prospects asked for an accessibility conformance report; "
+        "our first audit found 48 issues.",
     ),
 ]
 
@@ -894,6 +917,22 @@ PERSONAL_GOALS = [
         outcome="on",
     ),
     Spec(
+        "kenji_open",
+        "kenji",
+        OPEN,
+        Framework.OKR,
+        "Retire the legacy reporting service",
+        (
+            KR("Reports moved to the new service", "reports", 0, 18),
+            KR("Requests a day to the legacy service", "requests", 12_000, 0, "decrease"),
+        ),
+        outcome="off",
+        horizon="mid",
+        started_weeks_ago=12,  # no check-in for three weeks: a gap
+        due_in_weeks=8,
+        description="It still runs on the old cluster and pages whoever is on call about once a week.",
+    ),
+    Spec(
         "kenji_c2",
         "kenji",
         CURRENT,
@@ -1364,6 +1403,8 @@ class Seeder:
         due = None
         if cycle is not None:
             due = cycle.ends_on - timedelta(days=spec.due_days_early)
+        elif spec.due_in_weeks:
+            due = self.today + timedelta(weeks=spec.due_in_weeks)
         elif spec.horizon == "long":
             due = date(self.today.year + 2, 6, 30)
         goal = services.goal_create(
@@ -1381,6 +1422,9 @@ class Seeder:
         )
         self.goals[spec.key] = goal
         self.created.add(spec.key)
+        if spec.started_weeks_ago:
+            goal.start_date = self.today - timedelta(weeks=spec.started_weeks_ago)
+            Goal.objects.filter(pk=goal.pk).update(start_date=goal.start_date)
         share = self.fraction(spec, goal)
         krs = [
             services.kr_create(
@@ -1398,6 +1442,8 @@ class Seeder:
         if spec.steps:
             self.plan(actor, goal, spec, share)
         goal = services.goal_activate(actor=actor, goal=goal)
+        if spec.started_weeks_ago:
+            self.backdate(goal)
         jitter = [0.08, -0.08, 0.0] if len(krs) > 2 else [0.06, -0.06] if len(krs) == 2 else [0.0]
         for kr, kr_spec, delta in zip(krs, spec.krs, jitter, strict=False):
             kr_share = share if spec.cycle == PREV and share >= 1 else max(0.0, share + delta)
@@ -1409,6 +1455,14 @@ class Seeder:
                 value = self.value_for(kr_spec, kr_share)
             services.kr_set_value(actor=actor, kr=kr, value=value, reason="Weekly update")
         return goal
+
+    @staticmethod
+    def backdate(goal: Goal) -> None:
+        """A goal begun weeks ago: its creation and the history written so far date from its start."""
+        moment = timezone.make_aware(datetime.combine(goal.start_date, time(10, 0)))
+        Goal.objects.filter(pk=goal.pk).update(created_at=moment)
+        goal.events.update(created_at=moment)
+        goal.created_at = moment
 
     def value_on_pace(self, spec: Spec, goal: Goal, kr: KR, share: float) -> Decimal:
         """For a one-KR goal: the rounded value nearest the wanted share that gives the wanted status today."""

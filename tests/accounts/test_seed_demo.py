@@ -18,7 +18,7 @@ def test_seed_demo_builds_the_brightwave_organization(db):
     call_command("seed_demo", "--quiet")
     organization = Organization.objects.get(slug=demo.DEMO_ORG_SLUG)
     members = Membership.objects.filter(organization=organization)
-    assert members.count() == 18
+    assert members.count() == 19
     assert members.filter(role=Role.ADMIN).count() == 2
     teams = Team.objects.filter(organization=organization)
     assert teams.count() == 7
@@ -32,7 +32,7 @@ def test_seed_demo_builds_the_brightwave_organization(db):
     assert set(small_teams.values_list("parent__kind", flat=True)) == {TeamKind.DEPARTMENT}
     # everyone but the CEO has a line manager, and every person is in a team
     assert members.filter(line_manager__isnull=True).count() == 1
-    assert TeamMembership.objects.filter(organization=organization).count() == 18
+    assert TeamMembership.objects.filter(organization=organization).count() == 19
     maya = User.objects.get(email=demo.demo_email("maya"))
     assert maya.check_password(demo.DEMO_PASSWORD)
 
@@ -42,7 +42,7 @@ def test_seed_demo_is_idempotent(db):
     first = _counts()
     call_command("seed_demo", "--quiet")
     assert _counts() == first
-    assert first == (1, 18, 18, 7, 18)
+    assert first == (1, 19, 19, 7, 19)
 
 
 def test_seed_demo_restores_a_changed_demo_person(db):
@@ -60,5 +60,5 @@ def test_seed_demo_restores_a_changed_demo_person(db):
 def test_seed_demo_prints_how_to_sign_in(db, capsys):
     call_command("seed_demo")
     out = capsys.readouterr().out
-    assert "18 people" in out
+    assert "19 people" in out
     assert demo.DEMO_PASSWORD in out
