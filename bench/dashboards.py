@@ -34,14 +34,14 @@ It prints figures and never stops at a failing page: a page that errors or times
 out (``--timeout`` per request, also wrk's ``--timeout``) is reported as FAILED
 with the reason, and the others are still measured.
 
-Last run (2026-12-04, ``--skip-seed --only "team,department,org,tree,department node" --writes 2``;
-bare view 1,686 req/s, p95 8.7 ms; this machine's speed drifts during a session, so read every figure
-against the bare row): p95 in ms, warm / cold / busy (2 check-ins a second): team 61 / 376 / 76
-(178 / 26 / 157 req/s), department 64 / 1,015 / 82, org 102 / 2,803 / 112, tree 54 / 127 / 163,
-department node 117 (cold only); team while every check-in lands in the team itself: p95 97 ms at
-123 req/s; 0 errors; serial cold: team 82, department 232, org 575, tree 32, node 25; page / SQL: team
-3.8x, department 1.8x, org 1.5x, tree 5.6x (its SQL is 3.5 ms), node 5.3x; queries: 13 dashboards,
-8 tree, 9 node.
+Last run (2026-12-04, ``--skip-seed --only "team,department,org,tree,department node,tree as manager"
+--writes 2``; bare view 3,100 req/s, p95 4.5 ms; this machine's speed drifts during a session, so read
+every figure against the bare row): p95 in ms, warm / cold / busy (2 check-ins a second): team 21 / 199 /
+26 (465 / 49 / 413 req/s), department 22 / 506 / 28, org 25 / 1,477 / 32, tree 23 / 57 / 53, department
+node 47 (cold only), tree computed as a team manager 83; team while every check-in lands in the team
+itself: p95 31 ms at 380 req/s; 0 errors; serial cold: team 41, department 102, org 272, tree 13, node
+11; page / SQL: team 3.6x, department 1.8x, org 1.2x, tree 3.6x, node 3.2x, tree as manager 3.8x;
+queries: 12 dashboards, 7 tree, 8 node.
 """
 
 from __future__ import annotations
