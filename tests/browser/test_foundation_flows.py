@@ -62,9 +62,13 @@ def test_navigation_is_usable_on_a_360px_wide_screen(demo_org, live_server, page
 
 
 @pytest.fixture
-def eager_celery(settings, monkeypatch):
-    """No worker in browser tests: run tasks in the live server's thread when they are published."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+def eager_celery(monkeypatch):
+    """No worker in browser tests: run tasks in the live server's thread when they are published.
+
+    Only Celery's own setting changes, and it is put back afterwards. Celery reads Django's settings
+    once, on first use: overriding ``CELERY_TASK_ALWAYS_EAGER`` here could make "eager" the value it
+    keeps, and later tests in the same process would then run tasks without their worker.
+    """
     monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
 
 
