@@ -14,19 +14,26 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 
 from django.db import connection
 from django.db.models import Avg, Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber
-from django.db.models.query import QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import Membership, Role, Team, TeamKind, TeamMembership, TeamRole, User
 from apps.checkins.models import CheckIn
 from apps.core import dataversion, plainsql
 from apps.core.selectors import get_or_404
-from apps.goals.evidence import Evidence, RolledHealth, evidence_from, rolled_health
+from apps.goals.evidence import (
+    HEALTH_FIELDS,
+    Evidence,
+    RolledHealth,
+    as_goal,
+    evidence_from,
+    goal_evidence,
+    goals_evidence,
+    rolled_health,
+)
 from apps.goals.models import (
     Cycle,
     Goal,
@@ -80,20 +87,6 @@ def goal_settings(*, actor: Membership) -> GoalSettings:
     return settings_row
 
 
-def _as_goal(row: dict, prefix: str = "") -> SimpleNamespace:
-    return SimpleNamespace(
-        progress=row[f"{prefix}progress"],
-        start_date=row[f"{prefix}start_date"],
-        due_date=row[f"{prefix}due_date"],
-        status=row[f"{prefix}status"],
-        confidence=row[f"{prefix}confidence"],
-        confidence_note=row[f"{prefix}confidence_note"],
-    )
-
-
-_CHILD_FIELDS = ("progress", "start_date", "due_date", "status", "confidence", "confidence_note")
-
-
 @dataclass
 class ChildFacts:
     evidence: Evidence
@@ -113,23 +106,20 @@ WHERE a.parent_id IN ({parents}) AND goals_goal.status <> %s
 _CHILDREN_COLUMNS = (
     None,
     GoalAlignment._meta.get_field("weight"),
-    *(Goal._meta.get_field(name) for name in _CHILD_FIELDS),
+    *(Goal._meta.get_field(name) for name in HEALTH_FIELDS),
     None,
 )
 
 
 def children_facts(*, actor: Membership, parent_ids, settings_row: GoalSettings, today: date) -> dict[int, ChildFacts]:
-    """Status evidence and contributor counts for many goals (ids, or a queryset of ids): one statement.
+    """Status evidence and contributor counts for many goals: one statement.
 
     Plain SQL: it runs for every page of tree rows, and compiling the equivalent queryset cost more
     than running it."""
-    if isinstance(parent_ids, QuerySet):  # the ids as a subquery
-        parents_sql, parents_params = parent_ids.query.sql_with_params()
-    else:
-        parents_params = [int(pk) for pk in parent_ids]
-        if not parents_params:
-            return {}
-        parents_sql = ", ".join(["%s"] * len(parents_params))
+    parents_params = [int(pk) for pk in parent_ids]
+    if not parents_params:
+        return {}
+    parents_sql = ", ".join(["%s"] * len(parents_params))
     # Whether the actor may see each contributor: the visibility rules tested on the joined row (their
     # subqueries are the actor's few teams and reports), never a subquery over every visible goal.
     seen, seen_params = _goal_where(visible_goals(actor=actor))
@@ -140,8 +130,7 @@ def children_facts(*, actor: Membership, parent_ids, settings_row: GoalSettings,
     parts: dict[int, list[tuple[str, float]]] = defaultdict(list)
     seen_count: dict[int, int] = defaultdict(int)
     for parent_id, weight, *facts, child_visible in rows:
-        child = SimpleNamespace(**dict(zip(_CHILD_FIELDS, facts, strict=True)))
-        parts[parent_id].append((goal_health(child, settings_row, today).code, float(weight)))
+        parts[parent_id].append((goal_health(as_goal(facts), settings_row, today).code, float(weight)))
         seen_count[parent_id] += 1 if child_visible else 0
     return {
         pid: ChildFacts(evidence=evidence_from(p), visible=seen_count[pid], total=len(p)) for pid, p in parts.items()
@@ -151,9 +140,7 @@ def children_facts(*, actor: Membership, parent_ids, settings_row: GoalSettings,
 def goal_rolled_health(*, actor: Membership, goal: Goal, settings_row: GoalSettings | None = None, today=None):
     today = today or timezone.localdate()
     settings_row = settings_row or goal_settings(actor=actor)
-    facts = children_facts(actor=actor, parent_ids=[goal.pk], settings_row=settings_row, today=today)
-    evidence = facts[goal.pk].evidence if goal.pk in facts else Evidence()
-    return rolled_health(goal_health(goal, settings_row, today), evidence)
+    return rolled_health(goal_health(goal, settings_row, today), goal_evidence(goal, settings_row, today))
 
 
 # --- scope and nodes -----------------------------------------------------------------
@@ -965,14 +952,13 @@ def goal_search(
 
 def _ids_with_status(*, actor, qs, status: str, settings_row, today) -> list[int]:
     """Ids (in ``qs`` order) whose rolled-up status is ``status``: two queries over slim rows."""
-    rows = list(qs.values("id", *_CHILD_FIELDS))
-    facts = children_facts(actor=actor, parent_ids=qs.values("id"), settings_row=settings_row, today=today)
+    rows = list(qs.values_list("id", *HEALTH_FIELDS))
+    evidence = goals_evidence(qs.values("id"), settings_row, today)
     out = []
-    for row in rows:
-        own = goal_health(_as_goal(row), settings_row, today)
-        fact = facts.get(row["id"])
-        if rolled_health(own, fact.evidence if fact else Evidence()).code == status:
-            out.append(row["id"])
+    for pk, *facts in rows:
+        own = goal_health(as_goal(facts), settings_row, today)
+        if rolled_health(own, evidence.get(pk, Evidence())).code == status:
+            out.append(pk)
     return out
 
 

@@ -15,14 +15,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from .selectors import LABELS, SYMBOLS, GoalHealth
+from .models import GoalAlignment, GoalStatus
+from .selectors import LABELS, SYMBOLS, GoalHealth, goal_health
 
 OFF_SHARE = 0.5  # at least half of the contributing weight off track → at most off track
 RISK_SHARE = 0.25  # at least a quarter at risk or off track → at most at risk
 RANK = {"on_track": 0, "not_started": 0, "at_risk": 1, "off_track": 2}
 OFF_CODES = ("off_track", "missed")
-# What goal_health reads of a goal.
-_HEALTH_FIELDS = ("progress", "start_date", "due_date", "status", "confidence", "confidence_note")
+# What goal_health reads of a goal: a row of these columns stands in for the goal (``as_goal``).
+HEALTH_FIELDS = ("progress", "start_date", "due_date", "status", "confidence", "confidence_note")
+
+
+def as_goal(values) -> SimpleNamespace:
+    """A goal's ``HEALTH_FIELDS`` values (in that order), as something ``goal_health`` reads."""
+    return SimpleNamespace(**dict(zip(HEALTH_FIELDS, values, strict=True)))
 
 
 @dataclass(frozen=True)
@@ -126,22 +132,17 @@ def rolled_health(own: GoalHealth, evidence: Evidence) -> RolledHealth:
 
 
 def goals_evidence(goal_ids, settings_row, today) -> dict[int, Evidence]:
-    """What the goals aligned to each of ``goal_ids`` say (dropped ones aside, hidden ones counted): one query.
-
-    Goals nobody contributes to are left out (their evidence is ``Evidence()``).
+    """What the goals aligned to each of ``goal_ids`` (ids, or a queryset of ids) say, dropped ones aside and
+    hidden ones counted: one query. Goals nobody contributes to are left out (their evidence is ``Evidence()``).
     """
-    from .models import GoalAlignment, GoalStatus
-    from .selectors import goal_health
-
     links = (
-        GoalAlignment.objects.filter(parent_id__in=list(goal_ids))
+        GoalAlignment.objects.filter(parent_id__in=goal_ids)
         .exclude(child__status=GoalStatus.DROPPED)
-        .values_list("parent_id", "weight", *(f"child__{name}" for name in _HEALTH_FIELDS))
+        .values_list("parent_id", "weight", *(f"child__{name}" for name in HEALTH_FIELDS))
     )
     parts: dict[int, list[tuple[str, float]]] = {}
     for parent_id, weight, *facts in links:
-        child = SimpleNamespace(**dict(zip(_HEALTH_FIELDS, facts, strict=True)))
-        parts.setdefault(parent_id, []).append((goal_health(child, settings_row, today).code, float(weight)))
+        parts.setdefault(parent_id, []).append((goal_health(as_goal(facts), settings_row, today).code, float(weight)))
     return {parent_id: evidence_from(p) for parent_id, p in parts.items()}
 
 
